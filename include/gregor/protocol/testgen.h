@@ -96,11 +96,24 @@ bool check_roundtrip(uint64_t seed, int16_t v, std::string& why) {
     return true;
 }
 
+// Encodes a random value of M at version v (fuzz seeds).
+template <typename M>
+void encode_sample(uint64_t seed, int16_t v, std::vector<uint8_t>& out) {
+    Rng rng(seed);
+    M value;
+    fill(value, rng, v, 0);
+    Writer w(out);
+    value.write(w, v);
+}
+
 struct RoundTripCase {
     const char* message;
+    const char* kind;  // request, response, header, data, metadata, coordinator-key/-value
+    int16_t api_key;   // -1 when the message is not an API's request or response
     int16_t min_version;
     int16_t max_version;
     bool (*run)(uint64_t seed, int16_t v, std::string& why);
+    void (*sample)(uint64_t seed, int16_t v, std::vector<uint8_t>& out);
 };
 
 std::span<const RoundTripCase> roundtrip_cases();

@@ -238,7 +238,7 @@ class Gen:
                 return [f"{ind}if ({nullable} && {r}.read_int8() < 0) {{",
                         f"{ind}    {target}.reset();",
                         f"{ind}}} else {{",
-                        f"{ind}    {target}.emplace().read({r}, v);",
+                        f"{ind}    {target}.emplace({f.type}{{}}).read({r}, v);",
                         f"{ind}}}"]
             return [f"{ind}{target}.read({r}, v);"]
         if t == "string" and nullable_any(f):
@@ -448,7 +448,10 @@ class Gen:
 
     def fill_value(self, f: S.Field, target: str, ind: str) -> list[str]:
         opt = nullable_any(f) and f.type != "records" and not (f.type in SCALARS)
-        dst = f"{target}.emplace()" if opt else target
+        # emplace(T{}) rather than emplace(): clang caches "not default-constructible" for a
+        # nested struct with member initialisers while its enclosing class is incomplete.
+        dst = (f"{target}.emplace(decltype({target})::value_type{{}})" if f.is_struct and not f.is_array
+               else f"{target}.emplace()") if opt else target
         if f.is_array:
             L = [f"{ind}{{",
                  f"{ind}    auto& vec = {dst};",
@@ -536,6 +539,9 @@ class Gen:
         for m in self.messages:
             rt += [f"bool roundtrip_{m.name}(uint64_t seed, int16_t v, std::string& why) {{",
                    f"    return check_roundtrip<{m.name}>(seed, v, why);",
+                   "}", "",
+                   f"void sample_{m.name}(uint64_t seed, int16_t v, std::vector<uint8_t>& out) {{",
+                   f"    encode_sample<{m.name}>(seed, v, out);",
                    "}", ""]
         return "\n".join([
             f"// Generated from src/protocol/schema/{self.family}.gs by generate.py; do not edit.",
@@ -643,7 +649,10 @@ def roundtrip_table_text(families: dict[str, list[S.Message]]) -> str:
     for fam in sorted(families):
         for m in families[fam]:
             decls.append(f"bool roundtrip_{m.name}(uint64_t seed, int16_t v, std::string& why);")
-            rows.append(f'    {{"{m.name}", {m.versions.lo}, {m.versions.hi}, &roundtrip_{m.name}}},')
+            decls.append(f"void sample_{m.name}(uint64_t seed, int16_t v, std::vector<uint8_t>& out);")
+            key = -1 if m.key is None else m.key
+            rows.append(f'    {{"{m.name}", "{m.kind}", {key}, {m.versions.lo}, {m.versions.hi}, '
+                        f'&roundtrip_{m.name}, &sample_{m.name}}},')
     return "\n".join([
         "// Generated from src/protocol/schema/*.gs by generate.py; do not edit.",
         '#include "gregor/protocol/testgen.h"',

@@ -1,0 +1,35 @@
+#pragma once
+
+// The request handlers, one file per API family under src/broker/handlers/, and the table that
+// says which APIs and versions this broker serves. An API without an entry is neither advertised
+// nor answered.
+
+#include <cstdint>
+#include <span>
+
+#include "gregor/broker/request_context.h"
+
+namespace gregor::broker {
+
+using HandlerFn = net::Response (*)(RequestContext&);
+
+struct HandlerEntry {
+    int16_t api_key;
+    int16_t min_version;  // advertised range; within the schema's range
+    int16_t max_version;
+    HandlerFn handle;
+};
+
+// Every API this broker serves, in api key order.
+std::span<const HandlerEntry> handler_table();
+const HandlerEntry* find_handler(int16_t api_key);
+
+// Cluster family (handlers/cluster.cc).
+net::Response handle_api_versions(RequestContext& ctx);
+net::Response handle_metadata(RequestContext& ctx);
+net::Response handle_describe_cluster(RequestContext& ctx);
+
+// ApiVersions for a version we do not know: v0 body, UNSUPPORTED_VERSION, our ranges (KIP-511).
+net::Response api_versions_unsupported(int32_t correlation_id);
+
+}  // namespace gregor::broker

@@ -1,0 +1,25 @@
+#include "gregor/broker/handlers.h"
+
+namespace gregor::broker {
+
+namespace {
+// Ranges are Kafka 4.1's broker ranges for these APIs.
+constexpr HandlerEntry kHandlers[] = {
+    {3, 0, 13, &handle_metadata},
+    {18, 0, 4, &handle_api_versions},
+    {60, 0, 2, &handle_describe_cluster},
+};
+}  // namespace
+
+std::span<const HandlerEntry> handler_table() { return kHandlers; }
+
+const HandlerEntry* find_handler(int16_t api_key) {
+    for (const auto& h : kHandlers) {
+        if (h.api_key == api_key) {
+            return &h;
+        }
+    }
+    return nullptr;
+}
+
+}  // namespace gregor::broker

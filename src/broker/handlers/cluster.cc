@@ -1,0 +1,159 @@
+// The cluster family: ApiVersions, Metadata and DescribeCluster. They describe the broker and the
+// cluster to clients; each reads only the current ClusterView.
+
+#include <regex>
+
+#include "gregor/broker/handlers.h"
+#include "gregor/broker/version.h"
+#include "gregor/protocol/error_codes.h"
+#include "gregor/protocol/messages/core.h"
+#include "gregor/protocol/messages/topic_admin.h"
+
+namespace gregor::broker {
+
+namespace errc = protocol::error;
+using protocol::ApiVersionsRequest;
+using protocol::ApiVersionsResponse;
+
+namespace {
+
+// Feature levels (Kafka's server-common Feature and MetadataVersion). We finalize only what we
+// implement: metadata.version at 4.1-IV1 (27) for the wire formats; group, transaction, kraft
+// and ELR versions stay at 0 until their issues land, so 4.x clients use the classic flows.
+struct FeatureRange {
+    const char* name;
+    int16_t min;
+    int16_t max;
+    int16_t finalized;  // 0 = not finalized (Kafka omits level-0 features)
+};
+constexpr FeatureRange kFeatures[] = {
+    {"metadata.version", 7, 27, 27},
+    {"kraft.version", 0, 0, 0},
+    {"group.version", 0, 0, 0},
+    {"transaction.version", 0, 0, 0},
+    {"eligible.leader.replicas.version", 0, 0, 0},
+};
+
+void add_api_keys(ApiVersionsResponse& resp) {
+    for (const auto& h : handler_table()) {
+        auto& k = resp.api_keys.emplace_back();
+        k.api_key = h.api_key;
+        k.min_version = h.min_version;
+        k.max_version = h.max_version;
+    }
+}
+
+// Kafka's ApiVersionsRequest.isValid(): software name and version are [a-zA-Z0-9] at both ends
+// with [a-zA-Z0-9-.] between.
+bool valid_software_field(const std::string& s) {
+    static const std::regex pattern("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
+    return std::regex_match(s, pattern);
+}
+
+}  // namespace
+
+net::Response api_versions_unsupported(int32_t correlation_id) {
+    ApiVersionsResponse resp;
+    resp.error_code = errc::unsupported_version;
+    add_api_keys(resp);
+    std::vector<uint8_t> out;
+    protocol::Writer w(out);
+    w.write_int32(correlation_id);  // ApiVersions responses always use header v0
+    resp.write(w, 0);
+    return net::Response::bytes(std::move(out));
+}
+
+net::Response handle_api_versions(RequestContext& ctx) {
+    ApiVersionsRequest req;
+    if (!ctx.decode(req)) {
+        return net::Response::close_connection();
+    }
+    ApiVersionsResponse resp;
+    if (ctx.version >= 3 && (!valid_software_field(req.client_software_name)
+                             || !valid_software_field(req.client_software_version))) {
+        resp.error_code = errc::invalid_request;
+        return respond(ctx, resp);
+    }
+    add_api_keys(resp);
+    for (const auto& f : kFeatures) {
+        auto& s = resp.supported_features.emplace_back();
+        s.name = f.name;
+        s.min_version = f.min;
+        s.max_version = f.max;
+        if (f.finalized > 0) {
+            auto& fin = resp.finalized_features.emplace_back();
+            fin.name = f.name;
+            fin.min_version_level = f.finalized;
+            fin.max_version_level = f.finalized;
+        }
+    }
+    resp.finalized_features_epoch = 0;
+    return respond(ctx, resp);
+}
+
+net::Response handle_metadata(RequestContext& ctx) {
+    protocol::MetadataRequest req;
+    if (!ctx.decode(req)) {
+        return net::Response::close_connection();
+    }
+    const auto view = ctx.broker.cluster.current();
+    protocol::MetadataResponse resp;
+    for (const auto& b : view->brokers) {
+        const AdvertisedEndpoint* ep = b.endpoint(ctx.conn.listener_name);
+        if (ep == nullptr || b.fenced) {
+            continue;
+        }
+        auto& out = resp.brokers.emplace_back();
+        out.node_id = b.node_id;
+        out.host = ep->host;
+        out.port = ep->port;
+        out.rack = b.rack;
+    }
+    resp.cluster_id = view->cluster_id;
+    resp.controller_id = view->controller_id;
+    // No topics exist yet: a request naming topics learns that each is unknown. A null list (or
+    // an empty one before v1) asks for all topics, which is none.
+    if (req.topics && !(ctx.version == 0 && req.topics->empty())) {
+        for (const auto& t : *req.topics) {
+            auto& out = resp.topics.emplace_back();
+            out.name = t.name;
+            out.topic_id = t.topic_id;
+            out.error_code = t.name ? errc::unknown_topic_or_partition : errc::unknown_topic_id;
+        }
+    }
+    return respond(ctx, resp);
+}
+
+net::Response handle_describe_cluster(RequestContext& ctx) {
+    protocol::DescribeClusterRequest req;
+    if (!ctx.decode(req)) {
+        return net::Response::close_connection();
+    }
+    protocol::DescribeClusterResponse resp;
+    resp.endpoint_type = req.endpoint_type;
+    // Brokers answer for brokers only; asking a broker listener for controllers is refused as
+    // Kafka does (KIP-919).
+    if (req.endpoint_type != 1) {
+        resp.error_code = errc::unsupported_endpoint_type;
+        resp.error_message = "The broker listener only describes brokers";
+        return respond(ctx, resp);
+    }
+    const auto view = ctx.broker.cluster.current();
+    resp.cluster_id = view->cluster_id;
+    resp.controller_id = view->controller_id;
+    for (const auto& b : view->brokers) {
+        const AdvertisedEndpoint* ep = b.endpoint(ctx.conn.listener_name);
+        if (ep == nullptr || (b.fenced && !req.include_fenced_brokers)) {
+            continue;
+        }
+        auto& out = resp.brokers.emplace_back();
+        out.broker_id = b.node_id;
+        out.host = ep->host;
+        out.port = ep->port;
+        out.rack = b.rack;
+        out.is_fenced = b.fenced;
+    }
+    return respond(ctx, resp);
+}
+
+}  // namespace gregor::broker

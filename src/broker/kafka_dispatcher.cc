@@ -1,0 +1,68 @@
+#include "gregor/broker/kafka_dispatcher.h"
+
+#include "gregor/broker/handlers.h"
+#include "gregor/common/logging.h"
+
+namespace gregor::broker {
+
+namespace {
+
+constexpr int16_t kApiVersionsKey = 18;
+constexpr int16_t kSaslHandshakeKey = 17;
+constexpr int16_t kSaslAuthenticateKey = 36;
+
+net::Response refuse(const net::ConnectionContext& conn, const net::RequestFrame& frame,
+                     const char* why) {
+    log::get("broker")->warn("closing connection {} from {}:{}: {} (api key {}, version {}, correlation id {})",
+                             conn.id, conn.peer.address().to_string(), conn.peer.port(), why,
+                             frame.api_key, frame.api_version, frame.correlation_id);
+    return net::Response::close_connection();
+}
+
+}  // namespace
+
+bool KafkaDispatcher::may_pipeline(int16_t api_key) const {
+    // The SASL exchange changes the connection's state; later requests must see its outcome.
+    return api_key != kSaslHandshakeKey && api_key != kSaslAuthenticateKey;
+}
+
+boost::asio::awaitable<net::Response> KafkaDispatcher::dispatch(net::ConnectionContext& conn,
+                                                                net::RequestFrame frame) {
+    co_return handle(conn, frame);
+}
+
+net::Response KafkaDispatcher::handle(net::ConnectionContext& conn,
+                                      const net::RequestFrame& frame) const {
+    const protocol::ApiInfo* api = protocol::find_api(frame.api_key);
+    const HandlerEntry* handler = find_handler(frame.api_key);
+    if (api == nullptr || handler == nullptr) {
+        return refuse(conn, frame, "unknown or unsupported api key");
+    }
+    // A client newer than us sends its newest ApiVersions first; it gets a v0 answer listing our
+    // ranges so it can retry with one we know (KIP-511).
+    if (frame.api_key == kApiVersionsKey && frame.api_version > handler->max_version) {
+        return api_versions_unsupported(frame.correlation_id);
+    }
+    if (frame.api_version < handler->min_version || frame.api_version > handler->max_version) {
+        return refuse(conn, frame, "unsupported version");
+    }
+    protocol::Reader reader(frame.bytes);
+    protocol::RequestHeader header;
+    header.read(reader, protocol::request_header_version(*api, frame.api_version));
+    if (!reader.ok()) {
+        return refuse(conn, frame, "malformed request header");
+    }
+    RequestContext ctx{*api,
+                       frame.api_version,
+                       header,
+                       std::span<const uint8_t>(frame.bytes).subspan(reader.position()),
+                       conn,
+                       state_};
+    net::Response resp = handler->handle(ctx);
+    if (resp.kind == net::Response::Kind::close) {
+        return refuse(conn, frame, "malformed request");
+    }
+    return resp;
+}
+
+}  // namespace gregor::broker
