@@ -7,7 +7,7 @@ Both yield BrokerHandle objects: .bootstrap ("127.0.0.1:PORT"), .host, .port, .p
 
 Environment
   GREGOR_BIN              the broker binary (default <repo>/build/gregor), run as
-                          gregor --override listeners=PLAINTEXT://127.0.0.1:<port> --override log.dirs=<tmp> ...
+                          gregor --override listeners=PLAINTEXT://127.0.0.1:<port>,CONTROLLER://127.0.0.1:0 --override log.dirs=<tmp> ...
   GREGOR_INTEROP_TARGET   "gregor" (default) or "apache-kafka": the same fixtures then start a real Apache Kafka
                           4.1.1 node (tests/interop/apache_kafka.py), so every test can be validated on the real thing.
   GREGOR_INTEROP_REQUIRE  "1": fail instead of skip when the Gregor binary does not exist.
@@ -86,7 +86,8 @@ class BrokerHandle:
         data = self.workdir / "data"
         data.mkdir(parents=True, exist_ok=True)
         cmd = [str(GREGOR_BIN),
-               "--override", f"listeners=PLAINTEXT://{self.host}:{self.port}",
+               # The node is combined (broker + controller), so it needs its CONTROLLER listener too.
+               "--override", f"listeners=PLAINTEXT://{self.host}:{self.port},CONTROLLER://{self.host}:0",
                "--override", f"log.dirs={data}"]
         for k, v in (overrides or {}).items():
             cmd += ["--override", f"{k}={v}"]

@@ -7,15 +7,15 @@
 //
 // Never log secret values (passwords, SASL/JAAS text, key material): print kRedacted instead.
 
+#include <spdlog/common.h>
+#include <spdlog/logger.h>
+
 #include <array>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <spdlog/common.h>
-#include <spdlog/logger.h>
 
 namespace gregor::log {
 
