@@ -42,10 +42,10 @@ net::ServerLimits server_limits(const Config& config) {
     limits.preauth_max_bytes = config.get_int("sasl.server.max.receive.size");
     limits.connections_max_idle_ms = config.get_long("connections.max.idle.ms");
     limits.max_connections = config.get_int("max.connections");
-    const int64_t queued = config.get_long("queued.max.request.bytes");
-    if (queued > 0) {
-        limits.total_memory_max_bytes = queued;
-    }
+    // -1 (Kafka's default) leaves the broker-wide budget unbounded, as in Kafka: a frame's buffer
+    // grows only as its bytes arrive, so a declared size costs nothing until it is sent, and
+    // large declared sizes cannot starve other clients of a shared budget.
+    limits.total_memory_max_bytes = config.get_long("queued.max.request.bytes");
     return limits;
 }
 

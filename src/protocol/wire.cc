@@ -1,5 +1,7 @@
 #include "gregor/protocol/wire.h"
 
+#include "gregor/protocol/varint.h"
+
 #include <openssl/rand.h>
 
 #include <bit>
@@ -143,16 +145,6 @@ bool Reader::charge(size_t n) {
     return true;
 }
 
-namespace {
-uint64_t load_be(const uint8_t* p, int width) {
-    uint64_t v = 0;
-    for (int i = 0; i < width; ++i) {
-        v = (v << 8) | p[i];
-    }
-    return v;
-}
-}  // namespace
-
 int8_t Reader::read_int8() {
     if (!need(1)) return 0;
     return static_cast<int8_t>(*pos_++);
@@ -160,21 +152,21 @@ int8_t Reader::read_int8() {
 
 int16_t Reader::read_int16() {
     if (!need(2)) return 0;
-    auto v = static_cast<int16_t>(load_be(pos_, 2));
+    auto v = static_cast<int16_t>(load_be16(pos_));
     pos_ += 2;
     return v;
 }
 
 int32_t Reader::read_int32() {
     if (!need(4)) return 0;
-    auto v = static_cast<int32_t>(load_be(pos_, 4));
+    auto v = static_cast<int32_t>(load_be32(pos_));
     pos_ += 4;
     return v;
 }
 
 int64_t Reader::read_int64() {
     if (!need(8)) return 0;
-    auto v = static_cast<int64_t>(load_be(pos_, 8));
+    auto v = static_cast<int64_t>(load_be64(pos_));
     pos_ += 8;
     return v;
 }
@@ -192,21 +184,15 @@ Uuid Reader::read_uuid() {
 }
 
 uint32_t Reader::read_uvarint() {
-    uint32_t v = 0;
-    for (int shift = 0; shift < 35; shift += 7) {
-        if (!need(1)) return 0;
-        uint8_t b = *pos_++;
-        if (shift == 28 && (b & 0xf0) != 0) {
-            fail(DecodeError::bad_varint);
-            return 0;
-        }
-        v |= static_cast<uint32_t>(b & 0x7f) << shift;
-        if ((b & 0x80) == 0) {
-            return v;
-        }
+    if (!ok()) return 0;
+    auto v = decode_unsigned_varint({pos_, remaining()});
+    if (!v) {
+        // Either the input ends inside the varint or it is longer than five bytes.
+        fail(remaining() < kMaxVarintBytes ? DecodeError::truncated : DecodeError::bad_varint);
+        return 0;
     }
-    fail(DecodeError::bad_varint);
-    return 0;
+    pos_ += v->size;
+    return v->value;
 }
 
 int64_t Reader::read_length(bool compact, bool wide) {
@@ -358,11 +344,9 @@ void Writer::put_be(uint64_t v, int width) {
 void Writer::write_float64(double v) { put_be(std::bit_cast<uint64_t>(v), 8); }
 
 void Writer::write_uvarint(uint32_t v) {
-    while (v >= 0x80) {
-        out_.push_back(static_cast<uint8_t>(v | 0x80));
-        v >>= 7;
-    }
-    out_.push_back(static_cast<uint8_t>(v));
+    uint8_t buf[kMaxVarintBytes];
+    const size_t n = encode_unsigned_varint(v, buf);
+    out_.insert(out_.end(), buf, buf + n);
 }
 
 void Writer::write_length(int64_t n, bool compact, bool wide) {
@@ -413,14 +397,7 @@ void Writer::write_array_length(int64_t n, bool compact) { write_length(n, compa
 
 // ---- SizeCounter ----
 
-size_t SizeCounter::uvarint_size(uint32_t v) {
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        ++n;
-    }
-    return n;
-}
+size_t SizeCounter::uvarint_size(uint32_t v) { return unsigned_varint_size(v); }
 
 size_t SizeCounter::length_size(int64_t n, bool compact, bool wide) {
     if (compact) {

@@ -1,0 +1,39 @@
+#pragma once
+
+// Storage errors are values of three kinds (as in LevelDB's Status): corruption (cut off at
+// recovery and logged), I/O errors (the log dir goes offline, as Kafka's log-dir failure) and
+// not-found; plus the request-level refusals the broker maps to Kafka error codes.
+
+#include <string>
+
+#include "gregor/common/result.h"
+
+namespace gregor::storage {
+
+enum class Errc {
+    corruption,           // bytes on disk failed validation
+    io_error,             // a system call failed: the log dir is offline (KAFKA_STORAGE_ERROR)
+    not_found,            // no such log, segment or file
+    offset_out_of_range,  // OFFSET_OUT_OF_RANGE
+    invalid_record,       // a batch failed validation on append: CORRUPT_MESSAGE / INVALID_RECORD
+    record_too_large,     // a batch exceeds max.message.bytes: MESSAGE_TOO_LARGE
+    invalid_offset,       // follower append with offsets not above the log end
+    log_dir_offline,      // the log's directory went offline earlier
+    closed,               // the log was closed or deleted
+};
+
+const char* to_string(Errc e);
+
+struct Error {
+    Errc code;
+    std::string message;
+};
+
+template <typename T>
+using Result = gregor::result<T, Error>;
+
+inline unexpected<Error> fail(Errc code, std::string message) {
+    return unexpected<Error>(Error{code, std::move(message)});
+}
+
+}  // namespace gregor::storage
