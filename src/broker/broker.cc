@@ -1,9 +1,9 @@
 #include "gregor/broker/broker.h"
 
-#include <boost/asio/ip/host_name.hpp>
-
 #include "gregor/broker/meta_properties.h"
 #include "gregor/common/logging.h"
+
+#include <boost/asio/ip/host_name.hpp>
 
 namespace gregor::broker {
 
@@ -54,9 +54,12 @@ Broker::Broker(Config config) : config_(std::move(config)), dispatcher_(state_) 
     state_.node_id = config_.node_id();
 }
 
-Broker::~Broker() { stop(); }
+Broker::~Broker() {
+    stop();
+}
 
-std::shared_ptr<const ClusterView> Broker::make_view(const std::vector<net::BoundListener>& bound) const {
+std::shared_ptr<const ClusterView> Broker::make_view(
+    const std::vector<net::BoundListener>& bound) const {
     auto view = std::make_shared<ClusterView>();
     view->cluster_id = cluster_id_;
     view->controller_id = config_.node_id();
@@ -86,7 +89,8 @@ std::shared_ptr<const ClusterView> Broker::make_view(const std::vector<net::Boun
 
 result<std::vector<net::BoundListener>, std::string> Broker::start() {
     const auto& log = log::get("broker");
-    std::string configured = config_.has_value("cluster.id") ? config_.get_string("cluster.id") : "";
+    std::string configured =
+        config_.has_value("cluster.id") ? config_.get_string("cluster.id") : "";
     auto cluster = format_or_check_log_dirs(config_.log_dirs(), config_.node_id(), configured);
     if (!cluster) {
         return unexpected<std::string>(cluster.error());
@@ -108,7 +112,8 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     }
     state_.cluster.publish(make_view(*bound));
     for (const auto& b : *bound) {
-        log->info("listening on {}://{}:{} ({})", b.name, b.host, b.port, net::to_string(b.protocol));
+        log->info("listening on {}://{}:{} ({})", b.name, b.host, b.port,
+                  net::to_string(b.protocol));
     }
     return *bound;
 }

@@ -11,7 +11,9 @@ constexpr HandlerEntry kHandlers[] = {
 };
 }  // namespace
 
-std::span<const HandlerEntry> handler_table() { return kHandlers; }
+std::span<const HandlerEntry> handler_table() {
+    return kHandlers;
+}
 
 const HandlerEntry* find_handler(int16_t api_key) {
     for (const auto& h : kHandlers) {

@@ -11,11 +11,13 @@ constexpr int16_t kApiVersionsKey = 18;
 constexpr int16_t kSaslHandshakeKey = 17;
 constexpr int16_t kSaslAuthenticateKey = 36;
 
-net::Response refuse(const net::ConnectionContext& conn, const net::RequestFrame& frame,
+net::Response refuse(const net::ConnectionContext& conn,
+                     const net::RequestFrame& frame,
                      const char* why) {
-    log::get("broker")->warn("closing connection {} from {}:{}: {} (api key {}, version {}, correlation id {})",
-                             conn.id, conn.peer.address().to_string(), conn.peer.port(), why,
-                             frame.api_key, frame.api_version, frame.correlation_id);
+    log::get("broker")->warn(
+        "closing connection {} from {}:{}: {} (api key {}, version {}, correlation id {})", conn.id,
+        conn.peer.address().to_string(), conn.peer.port(), why, frame.api_key, frame.api_version,
+        frame.correlation_id);
     return net::Response::close_connection();
 }
 
@@ -52,12 +54,9 @@ net::Response KafkaDispatcher::handle(net::ConnectionContext& conn,
     if (!reader.ok()) {
         return refuse(conn, frame, "malformed request header");
     }
-    RequestContext ctx{*api,
-                       frame.api_version,
-                       header,
-                       std::span<const uint8_t>(frame.bytes).subspan(reader.position()),
-                       conn,
-                       state_};
+    RequestContext ctx{*api,   frame.api_version,
+                       header, std::span<const uint8_t>(frame.bytes).subspan(reader.position()),
+                       conn,   state_};
     net::Response resp = handler->handle(ctx);
     if (resp.kind == net::Response::Kind::close) {
         return refuse(conn, frame, "malformed request");

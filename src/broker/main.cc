@@ -2,17 +2,17 @@
 // runs the embedded default (one combined node on PLAINTEXT://localhost:9092, data in ./data).
 // SIGTERM or SIGINT stops it cleanly.
 
-#include <csignal>
-#include <cstdio>
-#include <string>
-#include <vector>
+#include "gregor/broker/broker.h"
+#include "gregor/broker/version.h"
+#include "gregor/common/logging.h"
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 
-#include "gregor/broker/broker.h"
-#include "gregor/broker/version.h"
-#include "gregor/common/logging.h"
+#include <csignal>
+#include <cstdio>
+#include <string>
+#include <vector>
 
 namespace {
 
@@ -42,13 +42,15 @@ bool parse_args(int argc, char** argv, Args& args, bool& exit_now) {
         };
         if (a == "--config") {
             const char* v = value("--config");
-            if (v == nullptr) return false;
+            if (v == nullptr)
+                return false;
             args.config_path = v;
         } else if (a.rfind("--config=", 0) == 0) {
             args.config_path = a.substr(9);
         } else if (a == "--override") {
             const char* v = value("--override");
-            if (v == nullptr) return false;
+            if (v == nullptr)
+                return false;
             args.overrides.emplace_back(v);
         } else if (a.rfind("--override=", 0) == 0) {
             args.overrides.push_back(a.substr(11));
@@ -90,7 +92,8 @@ int main(int argc, char** argv) {
     }
     gregor::broker::apply_log_levels(*config);
     const auto& log = gregor::log::get("broker");
-    log->info("Gregor {} starting with config from {}", gregor::broker::version(), config->origin());
+    log->info("Gregor {} starting with config from {}", gregor::broker::version(),
+              config->origin());
     log->debug("configuration:\n{}", config->dump());
 
     gregor::broker::Broker broker(std::move(config).value());

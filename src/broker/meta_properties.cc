@@ -1,11 +1,11 @@
 #include "gregor/broker/meta_properties.h"
 
+#include "gregor/protocol/wire.h"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
-
-#include "gregor/protocol/wire.h"
 
 namespace gregor::broker {
 
@@ -39,7 +39,8 @@ result<MetaProperties, std::string> read_meta_properties(const std::string& dir)
     }
     auto props = parse_properties(in);
     if (props["version"] != "1") {
-        return unexpected<std::string>(path.string() + ": unsupported version '" + props["version"] + "'");
+        return unexpected<std::string>(path.string() + ": unsupported version '" + props["version"]
+                                       + "'");
     }
     MetaProperties meta;
     meta.cluster_id = props["cluster.id"];
@@ -55,7 +56,8 @@ result<MetaProperties, std::string> read_meta_properties(const std::string& dir)
     return meta;
 }
 
-result<bool, std::string> write_meta_properties(const std::string& dir, const MetaProperties& meta) {
+result<bool, std::string> write_meta_properties(const std::string& dir,
+                                                const MetaProperties& meta) {
     const fs::path path = fs::path(dir) / "meta.properties";
     const fs::path tmp = fs::path(dir) / "meta.properties.tmp";
     {
@@ -78,9 +80,10 @@ result<bool, std::string> write_meta_properties(const std::string& dir, const Me
     return true;
 }
 
-result<std::string, std::string> format_or_check_log_dirs(const std::vector<std::string>& dirs,
-                                                          int32_t node_id,
-                                                          const std::string& configured_cluster_id) {
+result<std::string, std::string> format_or_check_log_dirs(
+    const std::vector<std::string>& dirs,
+    int32_t node_id,
+    const std::string& configured_cluster_id) {
     std::string cluster_id = configured_cluster_id;
     std::vector<std::string> unformatted;
     for (const auto& dir : dirs) {

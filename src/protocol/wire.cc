@@ -42,11 +42,16 @@ namespace {
 constexpr char kBase64Url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 int base64url_value(char c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '-') return 62;
-    if (c == '_') return 63;
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '-')
+        return 62;
+    if (c == '_')
+        return 63;
     return -1;
 }
 }  // namespace
@@ -113,7 +118,11 @@ Uuid Uuid::random() {
 // ---- Reader ----
 
 Reader::Reader(const uint8_t* data, size_t size, size_t alloc_budget)
-    : begin_(data), pos_(data), end_(data + size), own_budget_(alloc_budget), budget_(&own_budget_) {}
+    : begin_(data),
+      pos_(data),
+      end_(data + size),
+      own_budget_(alloc_budget),
+      budget_(&own_budget_) {}
 
 Reader::Reader(const uint8_t* b, const uint8_t* p, const uint8_t* e, size_t* budget)
     : begin_(b), pos_(p), end_(e), own_budget_(0), budget_(budget) {}
@@ -146,45 +155,57 @@ bool Reader::charge(size_t n) {
 }
 
 int8_t Reader::read_int8() {
-    if (!need(1)) return 0;
+    if (!need(1))
+        return 0;
     return static_cast<int8_t>(*pos_++);
 }
 
 int16_t Reader::read_int16() {
-    if (!need(2)) return 0;
+    if (!need(2))
+        return 0;
     auto v = static_cast<int16_t>(load_be16(pos_));
     pos_ += 2;
     return v;
 }
 
 int32_t Reader::read_int32() {
-    if (!need(4)) return 0;
+    if (!need(4))
+        return 0;
     auto v = static_cast<int32_t>(load_be32(pos_));
     pos_ += 4;
     return v;
 }
 
 int64_t Reader::read_int64() {
-    if (!need(8)) return 0;
+    if (!need(8))
+        return 0;
     auto v = static_cast<int64_t>(load_be64(pos_));
     pos_ += 8;
     return v;
 }
 
-uint16_t Reader::read_uint16() { return static_cast<uint16_t>(read_int16()); }
-uint32_t Reader::read_uint32() { return static_cast<uint32_t>(read_int32()); }
-double Reader::read_float64() { return std::bit_cast<double>(static_cast<uint64_t>(read_int64())); }
+uint16_t Reader::read_uint16() {
+    return static_cast<uint16_t>(read_int16());
+}
+uint32_t Reader::read_uint32() {
+    return static_cast<uint32_t>(read_int32());
+}
+double Reader::read_float64() {
+    return std::bit_cast<double>(static_cast<uint64_t>(read_int64()));
+}
 
 Uuid Reader::read_uuid() {
     Uuid u;
-    if (!need(16)) return u;
+    if (!need(16))
+        return u;
     std::memcpy(u.bytes.data(), pos_, 16);
     pos_ += 16;
     return u;
 }
 
 uint32_t Reader::read_uvarint() {
-    if (!ok()) return 0;
+    if (!ok())
+        return 0;
     auto v = decode_unsigned_varint({pos_, remaining()});
     if (!v) {
         // Either the input ends inside the varint or it is longer than five bytes.
@@ -202,7 +223,8 @@ int64_t Reader::read_length(bool compact, bool wide) {
     } else {
         n = wide ? read_int32() : read_int16();
     }
-    if (!ok()) return -1;
+    if (!ok())
+        return -1;
     if (n < -1) {
         fail(DecodeError::bad_length);
         return -1;
@@ -216,19 +238,22 @@ int64_t Reader::read_length(bool compact, bool wide) {
 
 void Reader::read_string(std::string& out, bool compact) {
     int64_t n = read_length(compact, false);
-    if (!ok()) return;
+    if (!ok())
+        return;
     if (n < 0) {
         fail(DecodeError::null_not_allowed);
         return;
     }
-    if (!charge(static_cast<size_t>(n))) return;
+    if (!charge(static_cast<size_t>(n)))
+        return;
     out.assign(reinterpret_cast<const char*>(pos_), static_cast<size_t>(n));
     pos_ += n;
 }
 
 void Reader::read_nullable_string(std::optional<std::string>& out, bool compact, bool nullable) {
     int64_t n = read_length(compact, false);
-    if (!ok()) return;
+    if (!ok())
+        return;
     if (n < 0) {
         if (!nullable) {
             fail(DecodeError::null_not_allowed);
@@ -237,26 +262,32 @@ void Reader::read_nullable_string(std::optional<std::string>& out, bool compact,
         out.reset();
         return;
     }
-    if (!charge(static_cast<size_t>(n))) return;
+    if (!charge(static_cast<size_t>(n)))
+        return;
     out.emplace(reinterpret_cast<const char*>(pos_), static_cast<size_t>(n));
     pos_ += n;
 }
 
 void Reader::read_bytes(std::vector<uint8_t>& out, bool compact) {
     int64_t n = read_length(compact, true);
-    if (!ok()) return;
+    if (!ok())
+        return;
     if (n < 0) {
         fail(DecodeError::null_not_allowed);
         return;
     }
-    if (!charge(static_cast<size_t>(n))) return;
+    if (!charge(static_cast<size_t>(n)))
+        return;
     out.assign(pos_, pos_ + n);
     pos_ += n;
 }
 
-void Reader::read_nullable_bytes(std::optional<std::vector<uint8_t>>& out, bool compact, bool nullable) {
+void Reader::read_nullable_bytes(std::optional<std::vector<uint8_t>>& out,
+                                 bool compact,
+                                 bool nullable) {
     int64_t n = read_length(compact, true);
-    if (!ok()) return;
+    if (!ok())
+        return;
     if (n < 0) {
         if (!nullable) {
             fail(DecodeError::null_not_allowed);
@@ -265,16 +296,19 @@ void Reader::read_nullable_bytes(std::optional<std::vector<uint8_t>>& out, bool 
         out.reset();
         return;
     }
-    if (!charge(static_cast<size_t>(n))) return;
+    if (!charge(static_cast<size_t>(n)))
+        return;
     out.emplace(pos_, pos_ + n);
     pos_ += n;
 }
 
 RecordsRef Reader::read_records(bool compact, bool nullable) {
     int64_t n = read_length(compact, true);
-    if (!ok()) return {};
+    if (!ok())
+        return {};
     if (n < 0) {
-        if (!nullable) fail(DecodeError::null_not_allowed);
+        if (!nullable)
+            fail(DecodeError::null_not_allowed);
         return {};
     }
     RecordsRef r{pos_, static_cast<size_t>(n), false};
@@ -282,16 +316,20 @@ RecordsRef Reader::read_records(bool compact, bool nullable) {
     return r;
 }
 
-int32_t Reader::read_array_length(bool compact, bool nullable, size_t min_element_size,
+int32_t Reader::read_array_length(bool compact,
+                                  bool nullable,
+                                  size_t min_element_size,
                                   size_t element_sizeof) {
     int64_t n = compact ? static_cast<int64_t>(read_uvarint()) - 1 : read_int32();
-    if (!ok()) return -1;
+    if (!ok())
+        return -1;
     if (n < -1) {
         fail(DecodeError::bad_length);
         return -1;
     }
     if (n == -1) {
-        if (!nullable) fail(DecodeError::null_not_allowed);
+        if (!nullable)
+            fail(DecodeError::null_not_allowed);
         return -1;
     }
     // Elements that take no bytes on the wire still count one each, so the count is bounded by
@@ -301,7 +339,8 @@ int32_t Reader::read_array_length(bool compact, bool nullable, size_t min_elemen
         fail(DecodeError::bad_length);
         return -1;
     }
-    if (!charge(static_cast<size_t>(n) * element_sizeof)) return -1;
+    if (!charge(static_cast<size_t>(n) * element_sizeof))
+        return -1;
     return static_cast<int32_t>(n);
 }
 
@@ -315,11 +354,13 @@ Reader Reader::sub_reader(size_t n) {
 }
 
 void Reader::skip(size_t n) {
-    if (need(n)) pos_ += n;
+    if (need(n))
+        pos_ += n;
 }
 
 void Reader::read_unknown_tag(uint32_t tag, size_t size, TaggedFields& out) {
-    if (!need(size) || !charge(size + sizeof(UnknownTag))) return;
+    if (!need(size) || !charge(size + sizeof(UnknownTag)))
+        return;
     out.push_back(UnknownTag{tag, std::vector<uint8_t>(pos_, pos_ + size)});
     pos_ += size;
 }
@@ -341,7 +382,9 @@ void Writer::put_be(uint64_t v, int width) {
     }
 }
 
-void Writer::write_float64(double v) { put_be(std::bit_cast<uint64_t>(v), 8); }
+void Writer::write_float64(double v) {
+    put_be(std::bit_cast<uint64_t>(v), 8);
+}
 
 void Writer::write_uvarint(uint32_t v) {
     uint8_t buf[kMaxVarintBytes];
@@ -393,11 +436,15 @@ void Writer::write_records(const RecordsRef& r, bool compact) {
     write_bytes(r.bytes(), compact);
 }
 
-void Writer::write_array_length(int64_t n, bool compact) { write_length(n, compact, true); }
+void Writer::write_array_length(int64_t n, bool compact) {
+    write_length(n, compact, true);
+}
 
 // ---- SizeCounter ----
 
-size_t SizeCounter::uvarint_size(uint32_t v) { return unsigned_varint_size(v); }
+size_t SizeCounter::uvarint_size(uint32_t v) {
+    return unsigned_varint_size(v);
+}
 
 size_t SizeCounter::length_size(int64_t n, bool compact, bool wide) {
     if (compact) {

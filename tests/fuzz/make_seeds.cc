@@ -1,14 +1,14 @@
 // Writes a seed corpus for request_fuzz: one request and one response frame for every API and
 // version, with random field values, in the layout request_fuzz reads. Usage: make_seeds DIR
 
+#include "gregor/protocol/api_registry.h"
+#include "gregor/protocol/testgen.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
-#include "gregor/protocol/api_registry.h"
-#include "gregor/protocol/testgen.h"
 
 using namespace gregor::protocol;
 
@@ -46,7 +46,8 @@ int main(int argc, char** argv) {
             c.sample(42, static_cast<int16_t>(v), seed);
             std::ofstream(std::string(argv[1]) + "/" + c.message + "_v" + std::to_string(v),
                           std::ios::binary)
-                .write(reinterpret_cast<const char*>(seed.data()), static_cast<std::streamsize>(seed.size()));
+                .write(reinterpret_cast<const char*>(seed.data()),
+                       static_cast<std::streamsize>(seed.size()));
             ++n;
         }
     }

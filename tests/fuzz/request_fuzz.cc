@@ -4,11 +4,11 @@
 // client-side decoding (used by tools and replication) is covered too. Must never crash, hang or
 // allocate without bound.
 
-#include <cstddef>
-#include <cstdint>
-
 #include "gregor/protocol/api_registry.h"
 #include "gregor/protocol/messages/connection.h"
+
+#include <cstddef>
+#include <cstdint>
 
 using namespace gregor::protocol;
 

@@ -3,15 +3,15 @@
 // One Gregor node: its configuration, its log directories' identity, the state handlers share,
 // the request dispatcher and the network server. Started and stopped from main's thread.
 
-#include <memory>
-#include <string>
-#include <vector>
-
 #include "gregor/broker/config.h"
 #include "gregor/broker/kafka_dispatcher.h"
 #include "gregor/broker/request_context.h"
 #include "gregor/common/result.h"
 #include "gregor/net/server.h"
+
+#include <memory>
+#include <string>
+#include <vector>
 
 namespace gregor::broker {
 
@@ -32,7 +32,8 @@ public:
     const BrokerState& state() const { return state_; }
 
 private:
-    std::shared_ptr<const ClusterView> make_view(const std::vector<net::BoundListener>& bound) const;
+    std::shared_ptr<const ClusterView> make_view(
+        const std::vector<net::BoundListener>& bound) const;
 
     Config config_;
     std::string cluster_id_;

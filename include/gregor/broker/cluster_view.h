@@ -40,8 +40,12 @@ struct ClusterView {
 // anywhere.
 class ClusterViewHolder {
 public:
-    std::shared_ptr<const ClusterView> current() const { return view_.load(std::memory_order_acquire); }
-    void publish(std::shared_ptr<const ClusterView> v) { view_.store(std::move(v), std::memory_order_release); }
+    std::shared_ptr<const ClusterView> current() const {
+        return view_.load(std::memory_order_acquire);
+    }
+    void publish(std::shared_ptr<const ClusterView> v) {
+        view_.store(std::move(v), std::memory_order_release);
+    }
 
 private:
     std::atomic<std::shared_ptr<const ClusterView>> view_;

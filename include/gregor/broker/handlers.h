@@ -4,10 +4,10 @@
 // says which APIs and versions this broker serves. An API without an entry is neither advertised
 // nor answered.
 
+#include "gregor/broker/request_context.h"
+
 #include <cstdint>
 #include <span>
-
-#include "gregor/broker/request_context.h"
 
 namespace gregor::broker {
 

@@ -4,10 +4,10 @@
 // cluster id, this node's id and the directory's id. A first start formats empty directories; a
 // later start checks that every directory belongs to this node and one cluster.
 
+#include "gregor/common/result.h"
+
 #include <string>
 #include <vector>
-
-#include "gregor/common/result.h"
 
 namespace gregor::broker {
 

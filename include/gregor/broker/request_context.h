@@ -3,15 +3,15 @@
 // What a request handler gets: the decoded header, the undecoded body, the connection and the
 // broker's shared state; and how it answers.
 
-#include <cstdint>
-#include <span>
-#include <vector>
-
 #include "gregor/broker/cluster_view.h"
 #include "gregor/net/server.h"
 #include "gregor/protocol/api_registry.h"
 #include "gregor/protocol/messages/connection.h"
 #include "gregor/protocol/wire.h"
+
+#include <cstdint>
+#include <span>
+#include <vector>
 
 namespace gregor::broker {
 

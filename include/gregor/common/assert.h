@@ -12,11 +12,11 @@ namespace gregor::detail {
 
 }  // namespace gregor::detail
 
-#define GREGOR_ASSERT(cond, msg)                                            \
-    do {                                                                    \
-        if (!(cond)) [[unlikely]] {                                         \
+#define GREGOR_ASSERT(cond, msg)                                             \
+    do {                                                                     \
+        if (!(cond)) [[unlikely]] {                                          \
             ::gregor::detail::assert_failed(__FILE__, __LINE__, #cond, msg); \
-        }                                                                   \
+        }                                                                    \
     } while (0)
 
 #ifdef NDEBUG

@@ -3,11 +3,11 @@
 // A small std::expected stand-in (g++ 12 has none in C++20). Errors on the request path are
 // values: a function that can fail returns result<T, E>, and -Werror catches an ignored one.
 
+#include "gregor/common/assert.h"
+
 #include <type_traits>
 #include <utility>
 #include <variant>
-
-#include "gregor/common/assert.h"
 
 namespace gregor {
 
@@ -20,7 +20,7 @@ struct unexpected {
 template <typename T, typename E>
 class [[nodiscard]] result {
 public:
-    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT implicit
+    result(T value) : v_(std::in_place_index<0>, std::move(value)) {}            // NOLINT implicit
     result(unexpected<E> e) : v_(std::in_place_index<1>, std::move(e.error)) {}  // NOLINT
 
     bool has_value() const { return v_.index() == 0; }

@@ -5,10 +5,10 @@
 // schema (api_registry.cc); what the broker *advertises* is decided by the broker, which only
 // lists APIs it has handlers for.
 
+#include "gregor/protocol/wire.h"
+
 #include <cstdint>
 #include <span>
-
-#include "gregor/protocol/wire.h"
 
 namespace gregor::protocol {
 
@@ -28,8 +28,12 @@ struct ApiInfo {
     bool (*decode_request)(Reader&, int16_t version);
     bool (*decode_response)(Reader&, int16_t version);
 
-    bool request_flexible(int16_t v) const { return request_flexible_min >= 0 && v >= request_flexible_min; }
-    bool response_flexible(int16_t v) const { return response_flexible_min >= 0 && v >= response_flexible_min; }
+    bool request_flexible(int16_t v) const {
+        return request_flexible_min >= 0 && v >= request_flexible_min;
+    }
+    bool response_flexible(int16_t v) const {
+        return response_flexible_min >= 0 && v >= response_flexible_min;
+    }
 };
 
 std::span<const ApiInfo> all_apis();
@@ -44,7 +48,9 @@ inline const ApiInfo* find_api(int16_t key) {
 }
 
 // Request header v2 (with tagged fields) goes with flexible bodies, v1 otherwise (v0 is gone).
-inline int16_t request_header_version(const ApiInfo& api, int16_t v) { return api.request_flexible(v) ? 2 : 1; }
+inline int16_t request_header_version(const ApiInfo& api, int16_t v) {
+    return api.request_flexible(v) ? 2 : 1;
+}
 
 // ApiVersions answers with header v0 whatever the version, so that a client that sent a version
 // the broker does not know can still read the answer (KIP-511).

@@ -3,13 +3,13 @@
 // Test support for the generated codecs: a seeded value generator and the round-trip check that
 // the generated *_fill.cc files instantiate for every message. Linked into tests only.
 
+#include "gregor/protocol/wire.h"
+
 #include <cstdint>
 #include <deque>
 #include <span>
 #include <string>
 #include <vector>
-
-#include "gregor/protocol/wire.h"
 
 namespace gregor::protocol::testgen {
 

@@ -53,7 +53,8 @@ struct RecordsRef {
     std::span<const uint8_t> bytes() const { return {data, size}; }
     static RecordsRef of(std::span<const uint8_t> b) { return {b.data(), b.size(), false}; }
     bool operator==(const RecordsRef& o) const {
-        return is_null == o.is_null && size == o.size && (size == 0 || std::memcmp(data, o.data, size) == 0);
+        return is_null == o.is_null && size == o.size
+               && (size == 0 || std::memcmp(data, o.data, size) == 0);
     }
 };
 
@@ -100,7 +101,10 @@ public:
 
     // Reads an array length: -1 for null (only where nullable), else a count whose elements of at
     // least min_element_size bytes fit in what remains, charged element_sizeof each to the budget.
-    int32_t read_array_length(bool compact, bool nullable, size_t min_element_size, size_t element_sizeof);
+    int32_t read_array_length(bool compact,
+                              bool nullable,
+                              size_t min_element_size,
+                              size_t element_sizeof);
 
     // A reader over the next n bytes sharing this reader's budget; this one skips past them.
     Reader sub_reader(size_t n);
@@ -172,9 +176,13 @@ public:
     void write_uuid(const Uuid&) { n_ += 16; }
     void write_uvarint(uint32_t v) { n_ += uvarint_size(v); }
 
-    void write_string(std::string_view s, bool compact) { n_ += length_size(static_cast<int64_t>(s.size()), compact, false) + s.size(); }
+    void write_string(std::string_view s, bool compact) {
+        n_ += length_size(static_cast<int64_t>(s.size()), compact, false) + s.size();
+    }
     void write_nullable_string(const std::optional<std::string>& s, bool compact);
-    void write_bytes(std::span<const uint8_t> b, bool compact) { n_ += length_size(static_cast<int64_t>(b.size()), compact, true) + b.size(); }
+    void write_bytes(std::span<const uint8_t> b, bool compact) {
+        n_ += length_size(static_cast<int64_t>(b.size()), compact, true) + b.size();
+    }
     void write_nullable_bytes(const std::optional<std::vector<uint8_t>>& b, bool compact);
     void write_records(const RecordsRef& r, bool compact);
     void write_array_length(int64_t n, bool compact) { n_ += length_size(n, compact, true); }

@@ -4,9 +4,9 @@
 // recovery and logged), I/O errors (the log dir goes offline, as Kafka's log-dir failure) and
 // not-found; plus the request-level refusals the broker maps to Kafka error codes.
 
-#include <string>
-
 #include "gregor/common/result.h"
+
+#include <string>
 
 namespace gregor::storage {
 
@@ -17,6 +17,7 @@ enum class Errc {
     offset_out_of_range,  // OFFSET_OUT_OF_RANGE
     invalid_record,       // a batch failed validation on append: CORRUPT_MESSAGE / INVALID_RECORD
     record_too_large,     // a batch exceeds max.message.bytes: MESSAGE_TOO_LARGE
+    invalid_timestamp,    // a batch timestamp outside message.timestamp.{before,after}.max.ms
     invalid_offset,       // follower append with offsets not above the log end
     log_dir_offline,      // the log's directory went offline earlier
     closed,               // the log was closed or deleted

@@ -13,6 +13,11 @@
 // Invariants (asserted): log_start_offset <= recovery_point <= log_end_offset; segments are
 // contiguous and ordered by base offset; the active (last) segment is the only one appended to.
 
+#include "gregor/common/file_handle.h"
+#include "gregor/storage/errors.h"
+#include "gregor/storage/log_config.h"
+#include "gregor/storage/topic_partition.h"
+
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -21,11 +26,6 @@
 #include <optional>
 #include <span>
 #include <vector>
-
-#include "gregor/common/file_handle.h"
-#include "gregor/storage/errors.h"
-#include "gregor/storage/log_config.h"
-#include "gregor/storage/topic_partition.h"
 
 namespace gregor::storage {
 
@@ -39,21 +39,21 @@ int64_t system_clock_ms();
 
 // What recovery found and cut off, for logs and tests (LevelDB's Reporter).
 struct RecoveryReport {
-    int64_t bytes_truncated = 0;     // bytes cut from the segment holding the first invalid batch
-    int32_t segments_deleted = 0;    // later segments dropped after the cut
-    int32_t indexes_rebuilt = 0;     // .index/.timeindex files rebuilt
+    int64_t bytes_truncated = 0;   // bytes cut from the segment holding the first invalid batch
+    int32_t segments_deleted = 0;  // later segments dropped after the cut
+    int32_t indexes_rebuilt = 0;   // .index/.timeindex files rebuilt
     int64_t batches_validated = 0;
     int64_t bytes_validated = 0;
-    std::string first_error;         // why the first invalid batch was invalid ("" when none)
+    std::string first_error;  // why the first invalid batch was invalid ("" when none)
 };
 
 struct LogOpenOptions {
     LogConfig config;
-    int64_t recovery_point = 0;      // from recovery-point-offset-checkpoint; 0 = scan everything
-    int64_t log_start_offset = 0;    // from log-start-offset-checkpoint
-    bool had_clean_shutdown = false; // .kafka_cleanshutdown present: skip revalidation
+    int64_t recovery_point = 0;       // from recovery-point-offset-checkpoint; 0 = scan everything
+    int64_t log_start_offset = 0;     // from log-start-offset-checkpoint
+    bool had_clean_shutdown = false;  // .kafka_cleanshutdown present: skip revalidation
     Clock clock = system_clock_ms;
-    FileCache* files = nullptr;      // bounds open descriptors across logs; nullptr = unbounded
+    FileCache* files = nullptr;  // bounds open descriptors across logs; nullptr = unbounded
 };
 
 struct AppendInfo {
@@ -108,7 +108,10 @@ public:
     // batch when `min_one_batch`, whatever its size) and not past `max_offset` (exclusive; the
     // high watermark for consumers, log_end_offset() for followers). OFFSET_OUT_OF_RANGE below the
     // log start or above the log end; empty at the log end.
-    Result<ReadResult> read(int64_t offset, int32_t max_bytes, int64_t max_offset, bool min_one_batch) const;
+    Result<ReadResult> read(int64_t offset,
+                            int32_t max_bytes,
+                            int64_t max_offset,
+                            bool min_one_batch) const;
 
     // The first offset whose batch max timestamp is >= `timestamp` (ListOffsets by time).
     Result<std::optional<TimestampOffset>> offset_for_timestamp(int64_t timestamp) const;

@@ -1,13 +1,13 @@
 // The cluster family: ApiVersions, Metadata and DescribeCluster. They describe the broker and the
 // cluster to clients; each reads only the current ClusterView.
 
-#include <regex>
-
 #include "gregor/broker/handlers.h"
 #include "gregor/broker/version.h"
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/core.h"
 #include "gregor/protocol/messages/topic_admin.h"
+
+#include <regex>
 
 namespace gregor::broker {
 
@@ -53,9 +53,15 @@ bool valid_software_field(const std::string& s) {
 }  // namespace
 
 net::Response api_versions_unsupported(int32_t correlation_id) {
+    // Kafka lists only ApiVersions itself here (ApiVersionsRequest.getErrorResponse): enough for
+    // the client to retry with a version we know.
     ApiVersionsResponse resp;
     resp.error_code = errc::unsupported_version;
-    add_api_keys(resp);
+    const HandlerEntry* self = find_handler(ApiVersionsRequest::api_key);
+    auto& k = resp.api_keys.emplace_back();
+    k.api_key = self->api_key;
+    k.min_version = self->min_version;
+    k.max_version = self->max_version;
     std::vector<uint8_t> out;
     protocol::Writer w(out);
     w.write_int32(correlation_id);  // ApiVersions responses always use header v0
@@ -69,8 +75,9 @@ net::Response handle_api_versions(RequestContext& ctx) {
         return net::Response::close_connection();
     }
     ApiVersionsResponse resp;
-    if (ctx.version >= 3 && (!valid_software_field(req.client_software_name)
-                             || !valid_software_field(req.client_software_version))) {
+    if (ctx.version >= 3
+        && (!valid_software_field(req.client_software_name)
+            || !valid_software_field(req.client_software_version))) {
         resp.error_code = errc::invalid_request;
         return respond(ctx, resp);
     }

@@ -2,16 +2,16 @@
 // see its README): every request and response decodes with our generated codecs and re-encodes
 // to the very same bytes.
 
+#include "gregor/protocol/api_registry.h"
+#include "gregor/protocol/messages/connection.h"
+#include "gregor/protocol/messages/core.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <regex>
-
-#include "gregor/protocol/api_registry.h"
-#include "gregor/protocol/messages/connection.h"
-#include "gregor/protocol/messages/core.h"
 
 namespace gregor::protocol {
 namespace {
@@ -25,7 +25,9 @@ std::vector<uint8_t> read_file(const fs::path& p) {
 
 // Decodes header + body of one frame and re-encodes both; returns the re-encoding.
 template <typename Body>
-std::vector<uint8_t> reencode(const std::vector<uint8_t>& frame, bool request, int16_t version,
+std::vector<uint8_t> reencode(const std::vector<uint8_t>& frame,
+                              bool request,
+                              int16_t version,
                               std::string& why) {
     const ApiInfo* api = find_api(Body::api_key);
     Reader r(frame);
@@ -56,16 +58,22 @@ std::vector<uint8_t> reencode(const std::vector<uint8_t>& frame, bool request, i
     return out;
 }
 
-std::vector<uint8_t> reencode_any(const std::string& api, bool request, int16_t v, const std::vector<uint8_t>& f,
+std::vector<uint8_t> reencode_any(const std::string& api,
+                                  bool request,
+                                  int16_t v,
+                                  const std::vector<uint8_t>& f,
                                   std::string& why) {
     if (api == "api_versions") {
-        return request ? reencode<ApiVersionsRequest>(f, true, v, why) : reencode<ApiVersionsResponse>(f, false, v, why);
+        return request ? reencode<ApiVersionsRequest>(f, true, v, why)
+                       : reencode<ApiVersionsResponse>(f, false, v, why);
     }
     if (api == "metadata") {
-        return request ? reencode<MetadataRequest>(f, true, v, why) : reencode<MetadataResponse>(f, false, v, why);
+        return request ? reencode<MetadataRequest>(f, true, v, why)
+                       : reencode<MetadataResponse>(f, false, v, why);
     }
     if (api == "produce") {
-        return request ? reencode<ProduceRequest>(f, true, v, why) : reencode<ProduceResponse>(f, false, v, why);
+        return request ? reencode<ProduceRequest>(f, true, v, why)
+                       : reencode<ProduceResponse>(f, false, v, why);
     }
     why = "no codec wired for " + api;
     return {};
@@ -83,7 +91,8 @@ TEST(GoldenFrames, RealClientFramesReencodeByteForByte) {
         }
         const auto frame = read_file(entry.path());
         std::string why;
-        const auto again = reencode_any(m[2], m[3] == "request", static_cast<int16_t>(std::stoi(m[4])), frame, why);
+        const auto again = reencode_any(m[2], m[3] == "request",
+                                        static_cast<int16_t>(std::stoi(m[4])), frame, why);
         EXPECT_EQ(again, frame) << file << ": " << why;
         ++checked;
     }

@@ -772,7 +772,8 @@ TEST(GoldenBatchTest, LibrdkafkaBatch) {
 // Writes the seed corpus for tests/fuzz/record_batch_fuzz.cc. Run by hand after format changes:
 //   gregor_unit_tests --gtest_also_run_disabled_tests --gtest_filter='*WriteFuzzSeeds'
 TEST(RecordBatchSeeds, DISABLED_WriteFuzzSeeds) {
-    const auto dir = std::filesystem::path(GREGOR_SOURCE_DIR) / "tests/fuzz/corpus/record_batch_fuzz";
+    const auto dir =
+        std::filesystem::path(GREGOR_SOURCE_DIR) / "tests/fuzz/corpus/record_batch_fuzz";
     std::filesystem::create_directories(dir);
     auto write = [&](const std::string& name, const Bytes& b) {
         std::ofstream(dir / name, std::ios::binary)

@@ -1,9 +1,9 @@
 // Every message of the schema, at every version it has, survives encode -> decode -> encode with
 // random values in every field that version carries (several seeds each).
 
-#include <gtest/gtest.h>
-
 #include "gregor/protocol/testgen.h"
+
+#include <gtest/gtest.h>
 
 namespace gregor::protocol::testgen {
 namespace {
