@@ -154,44 +154,45 @@ bool Reader::charge(size_t n) {
     return true;
 }
 
+template <typename T>
+T Reader::read_fixed() {
+    if (!need(sizeof(T))) {
+        return T{};
+    }
+    uint64_t v = 0;
+    if constexpr (sizeof(T) == 1) {
+        v = *pos_;
+    } else if constexpr (sizeof(T) == 2) {
+        v = load_be16(pos_);
+    } else if constexpr (sizeof(T) == 4) {
+        v = load_be32(pos_);
+    } else {
+        v = load_be64(pos_);
+    }
+    pos_ += sizeof(T);
+    return static_cast<T>(v);
+}
+
 int8_t Reader::read_int8() {
-    if (!need(1))
-        return 0;
-    return static_cast<int8_t>(*pos_++);
+    return read_fixed<int8_t>();
 }
-
 int16_t Reader::read_int16() {
-    if (!need(2))
-        return 0;
-    auto v = static_cast<int16_t>(load_be16(pos_));
-    pos_ += 2;
-    return v;
+    return read_fixed<int16_t>();
 }
-
 int32_t Reader::read_int32() {
-    if (!need(4))
-        return 0;
-    auto v = static_cast<int32_t>(load_be32(pos_));
-    pos_ += 4;
-    return v;
+    return read_fixed<int32_t>();
 }
-
 int64_t Reader::read_int64() {
-    if (!need(8))
-        return 0;
-    auto v = static_cast<int64_t>(load_be64(pos_));
-    pos_ += 8;
-    return v;
+    return read_fixed<int64_t>();
 }
-
 uint16_t Reader::read_uint16() {
-    return static_cast<uint16_t>(read_int16());
+    return read_fixed<uint16_t>();
 }
 uint32_t Reader::read_uint32() {
-    return static_cast<uint32_t>(read_int32());
+    return read_fixed<uint32_t>();
 }
 double Reader::read_float64() {
-    return std::bit_cast<double>(static_cast<uint64_t>(read_int64()));
+    return std::bit_cast<double>(read_fixed<uint64_t>());
 }
 
 Uuid Reader::read_uuid() {
@@ -236,84 +237,74 @@ int64_t Reader::read_length(bool compact, bool wide) {
     return n;
 }
 
-void Reader::read_string(std::string& out, bool compact) {
-    int64_t n = read_length(compact, false);
-    if (!ok())
-        return;
-    if (n < 0) {
-        fail(DecodeError::null_not_allowed);
-        return;
+std::optional<std::span<const uint8_t>> Reader::read_blob(bool compact,
+                                                          bool wide,
+                                                          bool nullable,
+                                                          bool charge_budget) {
+    int64_t n = read_length(compact, wide);
+    if (!ok()) {
+        return std::nullopt;
     }
-    if (!charge(static_cast<size_t>(n)))
-        return;
-    out.assign(reinterpret_cast<const char*>(pos_), static_cast<size_t>(n));
-    pos_ += n;
-}
-
-void Reader::read_nullable_string(std::optional<std::string>& out, bool compact, bool nullable) {
-    int64_t n = read_length(compact, false);
-    if (!ok())
-        return;
     if (n < 0) {
         if (!nullable) {
             fail(DecodeError::null_not_allowed);
-            return;
         }
+        return std::nullopt;
+    }
+    const auto size = static_cast<size_t>(n);
+    if (charge_budget && !charge(size)) {
+        return std::nullopt;
+    }
+    std::span<const uint8_t> blob(pos_, size);
+    pos_ += size;
+    return blob;
+}
+
+void Reader::read_string(std::string& out, bool compact) {
+    if (auto b = read_blob(compact, false, false, true)) {
+        out.assign(reinterpret_cast<const char*>(b->data()), b->size());
+    }
+}
+
+void Reader::read_nullable_string(std::optional<std::string>& out, bool compact, bool nullable) {
+    auto b = read_blob(compact, false, nullable, true);
+    if (!ok()) {
+        return;
+    }
+    if (!b) {
         out.reset();
         return;
     }
-    if (!charge(static_cast<size_t>(n)))
-        return;
-    out.emplace(reinterpret_cast<const char*>(pos_), static_cast<size_t>(n));
-    pos_ += n;
+    out.emplace(reinterpret_cast<const char*>(b->data()), b->size());
 }
 
 void Reader::read_bytes(std::vector<uint8_t>& out, bool compact) {
-    int64_t n = read_length(compact, true);
-    if (!ok())
-        return;
-    if (n < 0) {
-        fail(DecodeError::null_not_allowed);
-        return;
+    if (auto b = read_blob(compact, true, false, true)) {
+        out.assign(b->begin(), b->end());
     }
-    if (!charge(static_cast<size_t>(n)))
-        return;
-    out.assign(pos_, pos_ + n);
-    pos_ += n;
 }
 
 void Reader::read_nullable_bytes(std::optional<std::vector<uint8_t>>& out,
                                  bool compact,
                                  bool nullable) {
-    int64_t n = read_length(compact, true);
-    if (!ok())
+    auto b = read_blob(compact, true, nullable, true);
+    if (!ok()) {
         return;
-    if (n < 0) {
-        if (!nullable) {
-            fail(DecodeError::null_not_allowed);
-            return;
-        }
+    }
+    if (!b) {
         out.reset();
         return;
     }
-    if (!charge(static_cast<size_t>(n)))
-        return;
-    out.emplace(pos_, pos_ + n);
-    pos_ += n;
+    out.emplace(b->begin(), b->end());
 }
 
 RecordsRef Reader::read_records(bool compact, bool nullable) {
-    int64_t n = read_length(compact, true);
-    if (!ok())
-        return {};
-    if (n < 0) {
-        if (!nullable)
-            fail(DecodeError::null_not_allowed);
+    // A view: the bytes stay in the request buffer, so nothing is charged.
+    auto b = read_blob(compact, true, nullable, false);
+    if (!b) {
         return {};
     }
-    RecordsRef r{pos_, static_cast<size_t>(n), false};
-    pos_ += n;
-    return r;
+    return RecordsRef{b->data(), b->size(), false};
 }
 
 int32_t Reader::read_array_length(bool compact,

@@ -118,6 +118,13 @@ private:
     Reader(const uint8_t* b, const uint8_t* p, const uint8_t* e, size_t* budget);
     bool need(size_t n);
     bool charge(size_t n);
+    template <typename T>
+    T read_fixed();
+    // A length-prefixed blob (string, bytes, records): nullopt for null or on failure.
+    std::optional<std::span<const uint8_t>> read_blob(bool compact,
+                                                      bool wide,
+                                                      bool nullable,
+                                                      bool charge_budget);
     // Length of a string/bytes field: -1 null, else a non-negative length.
     int64_t read_length(bool compact, bool wide);
 
@@ -195,5 +202,16 @@ private:
     static size_t length_size(int64_t n, bool compact, bool wide);
     size_t n_ = 0;
 };
+
+// Writes the unknown tags from index `next` on whose tag is below `below`, advancing `next`; the
+// generated codecs interleave them with known tagged fields in ascending tag order.
+template <typename W>
+void write_unknown_tags(W& w, const TaggedFields& tags, size_t& next, uint32_t below) {
+    for (; next < tags.size() && tags[next].tag < below; ++next) {
+        w.write_uvarint(tags[next].tag);
+        w.write_uvarint(static_cast<uint32_t>(tags[next].data.size()));
+        w.write_raw(tags[next].data);
+    }
+}
 
 }  // namespace gregor::protocol

@@ -368,38 +368,15 @@ class Gen:
             c += self.write_value(f, snake(f.name), self.field_flex(f), "        ")
             c.append("    }")
         c.append("    if (!flex) return;")
-        if not tagged:
-            c.append("    w.write_uvarint(static_cast<uint32_t>(unknown_tags.size()));")
-            c.append("    for (const auto& t : unknown_tags) {")
-            c.append("        w.write_uvarint(t.tag);")
-            c.append("        w.write_uvarint(static_cast<uint32_t>(t.data.size()));")
-            c.append("        w.write_raw(t.data);")
-            c.append("    }")
-            c.append("}")
-            c.append("")
-            return
+        # Tags go out in ascending order, known and unknown interleaved.
         c.append("    uint32_t gen_count = static_cast<uint32_t>(unknown_tags.size());")
         for f in tagged:
             c.append(f"    const bool gen_has_{f.tag} = ({vcond(f.tagged)}) && {self.tagged_nondefault(f)};")
             c.append(f"    gen_count += gen_has_{f.tag} ? 1 : 0;")
         c.append("    w.write_uvarint(gen_count);")
-        # Tags go out in ascending order, known and unknown interleaved.
         c.append("    size_t gen_u = 0;")
         for f in tagged:
-            if f.tag == 0:
-                c.append(f"    if (gen_has_{f.tag}) {{")
-                c.append(f"        w.write_uvarint({f.tag});")
-                c.append("        SizeCounter gen_sc;")
-                c += self.write_value(f, snake(f.name), "true", "        ", "gen_sc")
-                c.append("        w.write_uvarint(static_cast<uint32_t>(gen_sc.size()));")
-                c += self.write_value(f, snake(f.name), "true", "        ")
-                c.append("    }")
-                continue
-            c.append(f"    for (; gen_u < unknown_tags.size() && unknown_tags[gen_u].tag < {f.tag}; ++gen_u) {{")
-            c.append("        w.write_uvarint(unknown_tags[gen_u].tag);")
-            c.append("        w.write_uvarint(static_cast<uint32_t>(unknown_tags[gen_u].data.size()));")
-            c.append("        w.write_raw(unknown_tags[gen_u].data);")
-            c.append("    }")
+            c.append(f"    write_unknown_tags(w, unknown_tags, gen_u, {f.tag});")
             c.append(f"    if (gen_has_{f.tag}) {{")
             c.append(f"        w.write_uvarint({f.tag});")
             c.append("        SizeCounter gen_sc;")
@@ -407,11 +384,7 @@ class Gen:
             c.append("        w.write_uvarint(static_cast<uint32_t>(gen_sc.size()));")
             c += self.write_value(f, snake(f.name), "true", "        ")
             c.append("    }")
-        c.append("    for (; gen_u < unknown_tags.size(); ++gen_u) {")
-        c.append("        w.write_uvarint(unknown_tags[gen_u].tag);")
-        c.append("        w.write_uvarint(static_cast<uint32_t>(unknown_tags[gen_u].data.size()));")
-        c.append("        w.write_raw(unknown_tags[gen_u].data);")
-        c.append("    }")
+        c.append("    write_unknown_tags(w, unknown_tags, gen_u, UINT32_MAX);")
         c.append("}")
         c.append("")
 
