@@ -1,6 +1,7 @@
 #include "gregor/broker/meta_properties.h"
 
 #include "gregor/protocol/wire.h"
+#include "gregor/storage/checkpoint.h"
 
 #include <filesystem>
 #include <fstream>
@@ -56,26 +57,17 @@ result<MetaProperties, std::string> read_meta_properties(const std::string& dir)
     return meta;
 }
 
-result<bool, std::string> write_meta_properties(const std::string& dir,
-                                                const MetaProperties& meta) {
-    const fs::path path = fs::path(dir) / "meta.properties";
-    const fs::path tmp = fs::path(dir) / "meta.properties.tmp";
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << "#\n#Written by Gregor\n"
-            << "node.id=" << meta.node_id << "\n"
-            << "directory.id=" << meta.directory_id << "\n"
-            << "version=1\n"
-            << "cluster.id=" << meta.cluster_id << "\n";
-        out.flush();
-        if (!out) {
-            return unexpected<std::string>("cannot write " + tmp.string());
-        }
-    }
-    std::error_code ec;
-    fs::rename(tmp, path, ec);
-    if (ec) {
-        return unexpected<std::string>("cannot rename " + tmp.string() + ": " + ec.message());
+result<bool, std::string> write_meta_properties(const std::string& dir, const MetaProperties& meta) {
+    std::ostringstream text;
+    text << "#\n#Written by Gregor\n"
+         << "node.id=" << meta.node_id << "\n"
+         << "directory.id=" << meta.directory_id << "\n"
+         << "version=1\n"
+         << "cluster.id=" << meta.cluster_id << "\n";
+    // tmp + fsync + rename + fsync of the directory: a crash leaves the old file or the new one.
+    auto written = storage::write_file_atomically(fs::path(dir) / "meta.properties", text.str());
+    if (!written) {
+        return unexpected<std::string>(written.error().message);
     }
     return true;
 }

@@ -44,7 +44,9 @@ struct RecoveryReport {
     int32_t indexes_rebuilt = 0;   // .index/.timeindex files rebuilt
     int64_t batches_validated = 0;
     int64_t bytes_validated = 0;
-    std::string first_error;  // why the first invalid batch was invalid ("" when none)
+    std::string first_error;         // why the first invalid batch was invalid ("" when none)
+    int32_t temp_files_deleted = 0;  // leftover .deleted/.cleaned/.swap/overlapped files removed
+    int32_t swaps_completed = 0;     // .swap segments renamed live (an interrupted cleaner swap)
 };
 
 struct LogOpenOptions {
@@ -128,6 +130,10 @@ public:
     LogConfig config() const;
     void update_config(const LogConfig& config);
     LeaderEpochCache& leader_epochs();
+    FileCache* file_cache() const;  // what segments of this log register with (cleaner output)
+    // Retention never deletes a segment holding offsets at or above the high watermark (Kafka's
+    // deleteOldSegments guard). Until set, the log end offset is used.
+    void set_high_watermark(int64_t high_watermark);
 
     // fdatasync every segment below `offset` (and its indexes) and advance the recovery point.
     Result<int64_t> flush(int64_t offset);
