@@ -57,7 +57,8 @@ result<MetaProperties, std::string> read_meta_properties(const std::string& dir)
     return meta;
 }
 
-result<bool, std::string> write_meta_properties(const std::string& dir, const MetaProperties& meta) {
+result<bool, std::string> write_meta_properties(const std::string& dir,
+                                                const MetaProperties& meta) {
     std::ostringstream text;
     text << "#\n#Written by Gregor\n"
          << "node.id=" << meta.node_id << "\n"
