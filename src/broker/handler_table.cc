@@ -5,9 +5,9 @@ namespace gregor::broker {
 namespace {
 // Ranges are Kafka 4.1's broker ranges for these APIs.
 constexpr HandlerEntry kHandlers[] = {
-    {3, 0, 13, &handle_metadata},
-    {18, 0, 4, &handle_api_versions},
-    {60, 0, 2, &handle_describe_cluster},
+    {3, 0, 13, &handle_metadata, nullptr},         {18, 0, 4, &handle_api_versions, nullptr},
+    {19, 2, 7, nullptr, &handle_create_topics},    {20, 1, 6, nullptr, &handle_delete_topics},
+    {60, 0, 2, &handle_describe_cluster, nullptr},
 };
 }  // namespace
 

@@ -30,11 +30,33 @@ bool KafkaDispatcher::may_pipeline(int16_t api_key) const {
 
 boost::asio::awaitable<net::Response> KafkaDispatcher::dispatch(net::ConnectionContext& conn,
                                                                 net::RequestFrame frame) {
-    co_return handle(conn, frame);
+    const HandlerEntry* handler = find_handler(frame.api_key);
+    if (handler == nullptr || handler->handle_async == nullptr) {
+        co_return handle(conn, frame);
+    }
+    protocol::RequestHeader header;
+    size_t body_at = 0;
+    if (auto refused = check(conn, frame, header, body_at)) {
+        co_return std::move(*refused);
+    }
+    // The frame and header live in this coroutine's frame until the handler is done.
+    RequestContext ctx{*protocol::find_api(frame.api_key),
+                       frame.api_version,
+                       header,
+                       std::span<const uint8_t>(frame.bytes).subspan(body_at),
+                       conn,
+                       state_};
+    net::Response resp = co_await handler->handle_async(ctx);
+    if (resp.kind == net::Response::Kind::close) {
+        co_return refuse(conn, frame, "malformed request");
+    }
+    co_return resp;
 }
 
-net::Response KafkaDispatcher::handle(net::ConnectionContext& conn,
-                                      const net::RequestFrame& frame) const {
+std::optional<net::Response> KafkaDispatcher::check(net::ConnectionContext& conn,
+                                                    const net::RequestFrame& frame,
+                                                    protocol::RequestHeader& header,
+                                                    size_t& body_at) const {
     const protocol::ApiInfo* api = protocol::find_api(frame.api_key);
     const HandlerEntry* handler = find_handler(frame.api_key);
     if (api == nullptr || handler == nullptr) {
@@ -49,14 +71,32 @@ net::Response KafkaDispatcher::handle(net::ConnectionContext& conn,
         return refuse(conn, frame, "unsupported version");
     }
     protocol::Reader reader(frame.bytes);
-    protocol::RequestHeader header;
     header.read(reader, protocol::request_header_version(*api, frame.api_version));
     if (!reader.ok()) {
         return refuse(conn, frame, "malformed request header");
     }
-    RequestContext ctx{*api,   frame.api_version,
-                       header, std::span<const uint8_t>(frame.bytes).subspan(reader.position()),
-                       conn,   state_};
+    body_at = reader.position();
+    return std::nullopt;
+}
+
+net::Response KafkaDispatcher::handle(net::ConnectionContext& conn,
+                                      const net::RequestFrame& frame) const {
+    protocol::RequestHeader header;
+    size_t body_at = 0;
+    if (auto refused = check(conn, frame, header, body_at)) {
+        return std::move(*refused);
+    }
+    const HandlerEntry* handler = find_handler(frame.api_key);
+    if (handler->handle == nullptr) {
+        // An asynchronous handler runs only through dispatch().
+        return refuse(conn, frame, "asynchronous api called synchronously");
+    }
+    RequestContext ctx{*protocol::find_api(frame.api_key),
+                       frame.api_version,
+                       header,
+                       std::span<const uint8_t>(frame.bytes).subspan(body_at),
+                       conn,
+                       state_};
     net::Response resp = handler->handle(ctx);
     if (resp.kind == net::Response::Kind::close) {
         return refuse(conn, frame, "malformed request");

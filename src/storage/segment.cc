@@ -167,7 +167,9 @@ Segment::Segment(std::filesystem::path dir,
       files_(files),
       suffix_(std::move(suffix)),
       created_ms_(now_ms),
-      roll_jitter_ms_(random_jitter(config)) {}
+      roll_jitter_ms_(random_jitter(config)) {
+    log_path_ = file_path(kLogFileSuffix);
+}
 
 Segment::~Segment() = default;
 
@@ -178,8 +180,8 @@ std::filesystem::path Segment::file_path(std::string_view extension) const {
     return dir_ / name;
 }
 
-std::filesystem::path Segment::log_path() const {
-    return file_path(kLogFileSuffix);
+const std::filesystem::path& Segment::log_path() const {
+    return log_path_;
 }
 std::filesystem::path Segment::index_path() const {
     return file_path(kIndexFileSuffix);
@@ -923,9 +925,11 @@ Result<bool> Segment::change_suffix(std::string_view suffix) {
     const std::filesystem::path old_time = time_index_path();
     const std::string old_suffix = suffix_;
     suffix_ = std::string(suffix);
-    if (::rename(old_log.c_str(), log_path().c_str()) != 0) {
+    log_path_ = file_path(kLogFileSuffix);
+    if (::rename(old_log.c_str(), log_path_.c_str()) != 0) {
         const int err = errno;
         suffix_ = old_suffix;
+        log_path_ = old_log;
         return io_failure("rename", old_log, err);
     }
     std::lock_guard lock(index_mutex_);

@@ -7,7 +7,9 @@
 #include "gregor/broker/kafka_dispatcher.h"
 #include "gregor/broker/request_context.h"
 #include "gregor/common/result.h"
+#include "gregor/controller/quorum_controller.h"
 #include "gregor/net/server.h"
+#include "gregor/storage/log_manager.h"
 
 #include <memory>
 #include <string>
@@ -35,9 +37,18 @@ private:
     std::shared_ptr<const ClusterView> make_view(
         const std::vector<net::BoundListener>& bound) const;
 
+    // Opens the metadata log and starts the controller (combined mode): replay, bootstrap.
+    result<bool, std::string> start_controller();
+    // A new metadata image: handlers see it, and the partition logs this node hosts follow it
+    // (created for new topics, removed with deleted ones). On the controller's thread.
+    void on_image(std::shared_ptr<const metadata::MetadataImage> image);
+
     Config config_;
     std::string cluster_id_;
     BrokerState state_;
+    std::unique_ptr<storage::LogManager> logs_;
+    std::unique_ptr<controller::QuorumController> controller_;
+    std::shared_ptr<const metadata::MetadataImage> last_image_;  // what on_image saw last
     KafkaDispatcher dispatcher_;
     std::unique_ptr<net::Server> server_;
 };

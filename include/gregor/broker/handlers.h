@@ -6,18 +6,23 @@
 
 #include "gregor/broker/request_context.h"
 
+#include <boost/asio/awaitable.hpp>
+
 #include <cstdint>
 #include <span>
 
 namespace gregor::broker {
 
 using HandlerFn = net::Response (*)(RequestContext&);
+// A handler that waits for something (the controller) without blocking its network thread.
+using AsyncHandlerFn = boost::asio::awaitable<net::Response> (*)(RequestContext&);
 
 struct HandlerEntry {
     int16_t api_key;
     int16_t min_version;  // advertised range; within the schema's range
     int16_t max_version;
-    HandlerFn handle;
+    HandlerFn handle;  // exactly one of handle and handle_async is set
+    AsyncHandlerFn handle_async;
 };
 
 // Every API this broker serves, in api key order.
@@ -28,6 +33,10 @@ const HandlerEntry* find_handler(int16_t api_key);
 net::Response handle_api_versions(RequestContext& ctx);
 net::Response handle_metadata(RequestContext& ctx);
 net::Response handle_describe_cluster(RequestContext& ctx);
+
+// Topic family (handlers/topics.cc): answered by the controller.
+boost::asio::awaitable<net::Response> handle_create_topics(RequestContext& ctx);
+boost::asio::awaitable<net::Response> handle_delete_topics(RequestContext& ctx);
 
 // ApiVersions for a version we do not know: v0 body, UNSUPPORTED_VERSION, our ranges (KIP-511).
 net::Response api_versions_unsupported(int32_t correlation_id);

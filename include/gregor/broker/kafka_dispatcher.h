@@ -7,6 +7,8 @@
 #include "gregor/broker/request_context.h"
 #include "gregor/net/server.h"
 
+#include <optional>
+
 namespace gregor::broker {
 
 class KafkaDispatcher final : public net::RequestDispatcher {
@@ -21,6 +23,12 @@ public:
     net::Response handle(net::ConnectionContext& conn, const net::RequestFrame& frame) const;
 
 private:
+    // Checks the api and version and decodes the header; the answer when the request is refused.
+    std::optional<net::Response> check(net::ConnectionContext& conn,
+                                       const net::RequestFrame& frame,
+                                       protocol::RequestHeader& header,
+                                       size_t& body_at) const;
+
     const BrokerState& state_;
 };
 

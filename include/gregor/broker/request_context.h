@@ -4,14 +4,20 @@
 // broker's shared state; and how it answers.
 
 #include "gregor/broker/cluster_view.h"
+#include "gregor/metadata/image.h"
 #include "gregor/net/server.h"
 #include "gregor/protocol/api_registry.h"
 #include "gregor/protocol/messages/connection.h"
 #include "gregor/protocol/wire.h"
 
+#include <atomic>
 #include <cstdint>
 #include <span>
 #include <vector>
+
+namespace gregor::controller {
+class QuorumController;
+}
 
 namespace gregor::broker {
 
@@ -22,6 +28,10 @@ struct BrokerState {
     const Config* config = nullptr;
     int32_t node_id = -1;
     ClusterViewHolder cluster;
+    // The metadata image replayed from the controller's log (topics, partitions, configs).
+    metadata::ImageHolder image;
+    // The active controller, in process (combined mode); nullptr until started.
+    std::atomic<controller::QuorumController*> controller{nullptr};
 };
 
 struct RequestContext {

@@ -110,7 +110,8 @@ public:
     int64_t size_bytes() const { return size_.load(std::memory_order_acquire); }
     bool empty() const { return size_bytes() == 0; }
     const std::string& suffix() const { return suffix_; }
-    std::filesystem::path log_path() const;
+    // Cached: built on every append and read it would cost more than the write itself.
+    const std::filesystem::path& log_path() const;
     std::filesystem::path index_path() const;
     std::filesystem::path time_index_path() const;
     bool indexes_missing() const { return indexes_missing_; }
@@ -212,6 +213,7 @@ private:
     uint64_t file_id_ = 0;
     std::shared_ptr<const FileHandle> pinned_;  // when files_ == nullptr
     std::string suffix_;
+    std::filesystem::path log_path_;  // file_path(".log"), kept in step with suffix_
 
     std::atomic<int64_t> size_{0};
     int64_t created_ms_;

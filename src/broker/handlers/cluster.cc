@@ -1,8 +1,10 @@
 // The cluster family: ApiVersions, Metadata and DescribeCluster. They describe the broker and the
 // cluster to clients; each reads only the current ClusterView.
 
+#include "gregor/broker/config.h"
 #include "gregor/broker/handlers.h"
 #include "gregor/broker/version.h"
+#include "gregor/controller/quorum_controller.h"
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/core.h"
 #include "gregor/protocol/messages/topic_admin.h"
@@ -48,6 +50,33 @@ void add_api_keys(ApiVersionsResponse& resp) {
 bool valid_software_field(const std::string& s) {
     static const std::regex pattern("[a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?");
     return std::regex_match(s, pattern);
+}
+
+void add_topic(protocol::MetadataResponse& resp,
+               const metadata::MetadataImage& image,
+               const metadata::TopicImage& topic) {
+    auto& out = resp.topics.emplace_back();
+    out.name = topic.name;
+    out.topic_id = topic.id;
+    out.is_internal = controller::is_internal_topic(topic.name);
+    for (const auto& [index, part] : topic.partitions) {
+        auto& p = out.partitions.emplace_back();
+        p.partition_index = index;
+        p.leader_id = part.leader;
+        p.leader_epoch = part.leader_epoch;
+        p.replica_nodes = part.replicas;
+        p.isr_nodes = part.isr;
+        for (int32_t r : part.replicas) {
+            const metadata::BrokerRegistration* b = image.broker(r);
+            if (b == nullptr || b->fenced) {
+                p.offline_replicas.push_back(r);
+            }
+        }
+        const metadata::BrokerRegistration* leader = image.broker(part.leader);
+        if (part.leader == metadata::kNoLeader || leader == nullptr || leader->fenced) {
+            p.error_code = errc::leader_not_available;
+        }
+    }
 }
 
 }  // namespace
@@ -118,15 +147,58 @@ net::Response handle_metadata(RequestContext& ctx) {
     }
     resp.cluster_id = view->cluster_id;
     resp.controller_id = view->controller_id;
-    // No topics exist yet: a request naming topics learns that each is unknown. A null list (or
-    // an empty one before v1) asks for all topics, which is none.
-    if (req.topics && !(ctx.version == 0 && req.topics->empty())) {
-        for (const auto& t : *req.topics) {
-            auto& out = resp.topics.emplace_back();
-            out.name = t.name;
-            out.topic_id = t.topic_id;
-            out.error_code = t.name ? errc::unknown_topic_or_partition : errc::unknown_topic_id;
+    const auto image = ctx.broker.image.current();
+    // A null list (or an empty one before v1) asks for every topic.
+    if (!req.topics || (ctx.version == 0 && req.topics->empty())) {
+        for (const auto& [name, topic] : image->topics_by_name()) {
+            add_topic(resp, *image, *topic);
         }
+        return respond(ctx, resp);
+    }
+    // Kafka auto-creates unknown topics only when both the client and the broker allow it
+    // (allow_auto_topic_creation is v4+; older versions always allow).
+    auto* controller = ctx.broker.controller.load(std::memory_order_acquire);
+    const bool auto_create = controller != nullptr && ctx.broker.config != nullptr
+                             && ctx.broker.config->get_bool("auto.create.topics.enable")
+                             && (ctx.version < 4 || req.allow_auto_topic_creation);
+    protocol::CreateTopicsRequest to_create;
+    for (const auto& t : *req.topics) {
+        if (!t.name) {
+            // By id (v10+ allows it in the schema; Kafka answers ids only from v12).
+            const metadata::TopicImage* topic = image->topic(t.topic_id);
+            if (topic != nullptr) {
+                add_topic(resp, *image, *topic);
+            } else {
+                auto& out = resp.topics.emplace_back();
+                out.topic_id = t.topic_id;
+                out.error_code = errc::unknown_topic_id;
+            }
+            continue;
+        }
+        const metadata::TopicImage* topic = image->topic(*t.name);
+        if (topic != nullptr) {
+            add_topic(resp, *image, *topic);
+            continue;
+        }
+        auto& out = resp.topics.emplace_back();
+        out.name = t.name;
+        out.is_internal = controller::is_internal_topic(*t.name);
+        if (controller::validate_topic_name(*t.name)) {
+            out.error_code = errc::invalid_topic_exception;
+        } else if (auto_create) {
+            // Like Kafka's AutoTopicCreationManager: the create goes to the controller and this
+            // answer says the leader is not there yet; the client retries.
+            out.error_code = errc::leader_not_available;
+            auto& c = to_create.topics.emplace_back();
+            c.name = *t.name;
+            c.num_partitions = -1;
+            c.replication_factor = -1;
+        } else {
+            out.error_code = errc::unknown_topic_or_partition;
+        }
+    }
+    if (!to_create.topics.empty()) {
+        controller->create_topics(std::move(to_create), 7, [](protocol::CreateTopicsResponse) {});
     }
     return respond(ctx, resp);
 }

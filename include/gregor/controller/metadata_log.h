@@ -1,0 +1,86 @@
+#pragma once
+
+// The replicated log of metadata records (`__cluster_metadata`), behind an interface so the
+// single-voter log of this issue can be replaced by a Raft quorum without changing its callers.
+// A record batch appended here is atomic: all of its records are committed, or none.
+
+#include "gregor/common/result.h"
+#include "gregor/metadata/record_serde.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace gregor::storage {
+class Log;
+}
+
+namespace gregor::controller {
+
+using RecordVisitor =
+    std::function<bool(int64_t offset, const metadata::ApiMessageAndVersion& record)>;
+
+class MetadataLog {
+public:
+    virtual ~MetadataLog() = default;
+
+    // Appends `records` as one batch and returns the offset of the last one once committed
+    // (single voter: durably appended). The error says why nothing was appended.
+    virtual result<int64_t, std::string> append(
+        std::span<const metadata::ApiMessageAndVersion> records) = 0;
+
+    // Feeds every committed record, oldest first, to `visit`; stops when it returns false. The
+    // error names the first record that could not be read.
+    virtual result<int64_t, std::string> replay(const RecordVisitor& visit) const = 0;
+
+    // The offset the next record gets.
+    virtual int64_t end_offset() const = 0;
+
+    virtual void close() {}
+};
+
+// Records in memory, for tests.
+class MemoryMetadataLog final : public MetadataLog {
+public:
+    result<int64_t, std::string> append(
+        std::span<const metadata::ApiMessageAndVersion> records) override;
+    result<int64_t, std::string> replay(const RecordVisitor& visit) const override;
+    int64_t end_offset() const override { return static_cast<int64_t>(records_.size()); }
+
+    // Fails every later append (tests of a log that stops accepting writes).
+    void fail_appends(bool fail) { fail_ = fail; }
+
+private:
+    std::vector<metadata::ApiMessageAndVersion> records_;
+    bool fail_ = false;
+};
+
+// The single-voter log: record batches v2 in a storage Log at `<dir>/__cluster_metadata-0`
+// (Kafka's segment format, readable by kafka-dump-log --cluster-metadata-decoder), each batch
+// flushed to disk before append() returns.
+class LocalMetadataLog final : public MetadataLog {
+public:
+    static constexpr const char* kTopic = "__cluster_metadata";
+    // The epoch stamped on every batch while there is one voter (Raft's first elected epoch).
+    static constexpr int32_t kEpoch = 1;
+
+    static result<std::unique_ptr<LocalMetadataLog>, std::string> open(
+        const std::filesystem::path& dir, int32_t segment_bytes, int64_t segment_ms);
+    ~LocalMetadataLog() override;
+
+    result<int64_t, std::string> append(
+        std::span<const metadata::ApiMessageAndVersion> records) override;
+    result<int64_t, std::string> replay(const RecordVisitor& visit) const override;
+    int64_t end_offset() const override;
+    void close() override;
+
+private:
+    explicit LocalMetadataLog(std::unique_ptr<storage::Log> log);
+    std::unique_ptr<storage::Log> log_;
+};
+
+}  // namespace gregor::controller

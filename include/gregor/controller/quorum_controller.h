@@ -1,0 +1,145 @@
+#pragma once
+
+// The controller state machine (Kafka's QuorumController with ReplicationControlManager and
+// FeatureControlManager in one): a single thread takes events from a bounded queue, turns each
+// metadata-changing request into records, appends them to the MetadataLog, replays them into a
+// new MetadataImage and publishes it. Only the controller thread touches its state; results go
+// back through the completion callbacks, called on the controller thread.
+
+#include "gregor/controller/metadata_log.h"
+#include "gregor/metadata/image.h"
+#include "gregor/protocol/messages/topic_admin.h"
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace gregor::controller {
+
+// Kafka error codes the controller answers with (org.apache.kafka.common.protocol.Errors).
+namespace errc {
+inline constexpr int16_t none = 0;
+inline constexpr int16_t unknown_server_error = -1;
+inline constexpr int16_t unknown_topic_or_partition = 3;
+inline constexpr int16_t request_timed_out = 7;
+inline constexpr int16_t invalid_topic_exception = 17;
+inline constexpr int16_t topic_already_exists = 36;
+inline constexpr int16_t invalid_partitions = 37;
+inline constexpr int16_t invalid_replication_factor = 38;
+inline constexpr int16_t invalid_replica_assignment = 39;
+inline constexpr int16_t invalid_config = 40;
+inline constexpr int16_t not_controller = 41;
+inline constexpr int16_t invalid_request = 42;
+inline constexpr int16_t throttling_quota_exceeded = 89;
+inline constexpr int16_t unknown_topic_id = 100;
+}  // namespace errc
+
+// Kafka's Topic.validate: the error message, or nullopt for a legal name.
+std::optional<std::string> validate_topic_name(std::string_view name);
+// Kafka's Topic.hasCollision: equal once '.' is read as '_'.
+bool topics_collide(std::string_view a, std::string_view b);
+// Kafka's internal topics (Topic.isInternal).
+bool is_internal_topic(std::string_view name);
+
+struct ControllerConfig {
+    int32_t node_id = 1;
+    int32_t default_num_partitions = 1;      // num.partitions
+    int16_t default_replication_factor = 1;  // default.replication.factor
+    size_t queue_capacity = 500;             // bounded by queued.max.requests
+    int16_t metadata_version = 27;           // bootstrapped metadata.version (4.1-IV1)
+    // This node's registration, written at every start (a new incarnation and broker epoch).
+    std::vector<metadata::BrokerEndpoint> endpoints;
+    std::optional<std::string> rack;
+    // Whether a name is a topic config (Kafka's LogConfig names); unknown ones are INVALID_CONFIG.
+    std::function<bool(std::string_view)> is_topic_config;
+    // Checks a known topic config's value (Kafka's ConfigDef parse and validators): the
+    // INVALID_CONFIG message, or nullopt. Unset: values are not checked.
+    std::function<std::optional<std::string>(std::string_view name, const std::string& value)>
+        check_topic_config_value;
+    // Effective configs of a topic about to be created (its explicit configs over the broker's
+    // defaults), for CreateTopics v5+ responses. Empty when unset.
+    std::function<
+        std::vector<protocol::CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs>(
+            const metadata::ConfigMap&)>
+        describe_topic_configs;
+};
+
+using ImagePublisher = std::function<void(std::shared_ptr<const metadata::MetadataImage>)>;
+
+class QuorumController {
+public:
+    QuorumController(ControllerConfig config,
+                     std::unique_ptr<MetadataLog> log,
+                     ImagePublisher publish);
+    ~QuorumController();
+    QuorumController(const QuorumController&) = delete;
+    QuorumController& operator=(const QuorumController&) = delete;
+
+    // Replays the log, bootstraps an empty one (metadata.version), registers and unfences this
+    // node (with `endpoints` when given, else the configured ones), publishes the image and
+    // starts the controller thread. The error says what failed.
+    result<bool, std::string> start(std::vector<metadata::BrokerEndpoint> endpoints = {});
+    // Fails queued events with REQUEST_TIMED_OUT, stops the thread, closes the log. Idempotent.
+    void stop();
+
+    // The latest committed image (any thread).
+    std::shared_ptr<const metadata::MetadataImage> image() const;
+
+    using CreateTopicsDone = std::function<void(protocol::CreateTopicsResponse)>;
+    using DeleteTopicsDone = std::function<void(protocol::DeleteTopicsResponse)>;
+
+    // CreateTopics as Kafka's controller answers it (ReplicationControlManager.createTopics):
+    // per-topic results with errors and messages; validate_only appends nothing. `version` is the
+    // request's (v4+ take -1 for broker defaults). A full queue fails every topic with
+    // REQUEST_TIMED_OUT at once, on the caller's thread.
+    void create_topics(protocol::CreateTopicsRequest request,
+                       int16_t version,
+                       CreateTopicsDone done);
+    // DeleteTopics by name (all versions) and by id (v6+).
+    void delete_topics(protocol::DeleteTopicsRequest request,
+                       int16_t version,
+                       DeleteTopicsDone done);
+
+    // Synchronous variants for tests and the auto-create path: run on the caller's thread when
+    // the controller thread is not running, else queue and wait.
+    protocol::CreateTopicsResponse create_topics_sync(protocol::CreateTopicsRequest request,
+                                                      int16_t version);
+    protocol::DeleteTopicsResponse delete_topics_sync(protocol::DeleteTopicsRequest request,
+                                                      int16_t version);
+
+private:
+    using Event = std::function<void()>;
+    bool enqueue(Event event);
+    void run();
+
+    protocol::CreateTopicsResponse do_create_topics(const protocol::CreateTopicsRequest& request,
+                                                    int16_t version);
+    protocol::DeleteTopicsResponse do_delete_topics(const protocol::DeleteTopicsRequest& request,
+                                                    int16_t version);
+    // Appends, replays into the next image and publishes it. The error leaves the image as it was.
+    result<bool, std::string> commit(const std::vector<metadata::ApiMessageAndVersion>& records);
+    result<bool, std::string> register_self();
+
+    ControllerConfig config_;
+    std::unique_ptr<MetadataLog> log_;
+    ImagePublisher publish_;
+
+    mutable std::mutex image_mutex_;  // guards image_ for readers off the controller thread
+    std::shared_ptr<const metadata::MetadataImage> image_;
+
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    std::deque<Event> queue_;
+    bool stopping_ = false;
+    bool running_ = false;
+    std::thread thread_;
+};
+
+}  // namespace gregor::controller

@@ -1,0 +1,202 @@
+#include "gregor/controller/metadata_log.h"
+
+#include "gregor/protocol/record_batch.h"
+#include "gregor/storage/log.h"
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
+
+namespace gregor::controller {
+
+namespace {
+
+// KafkaRaftClient's MAX_BATCH_SIZE_BYTES: the largest metadata batch.
+constexpr int32_t kMaxBatchBytes = 8 * 1024 * 1024;
+
+std::vector<uint8_t> build_batch(std::span<const metadata::ApiMessageAndVersion> records,
+                                 int32_t epoch) {
+    protocol::BatchOptions options;
+    options.partition_leader_epoch = epoch;
+    protocol::RecordBatchBuilder builder(options);
+    const int64_t now = storage::system_clock_ms();
+    std::vector<std::vector<uint8_t>> values;
+    values.reserve(records.size());
+    for (const auto& r : records) {
+        values.push_back(metadata::serialize(r));
+        protocol::RecordInput in;
+        in.timestamp = now;
+        in.value = std::span<const uint8_t>(values.back());
+        builder.append(in);
+    }
+    std::vector<uint8_t> out;
+    if (builder.build(out) != protocol::BuildError::kOk) {
+        out.clear();
+    }
+    return out;
+}
+
+bool pread_all(int fd, uint64_t offset, uint8_t* out, size_t n) {
+    while (n > 0) {
+        ssize_t got = ::pread(fd, out, n, static_cast<off_t>(offset));
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0) {
+            return false;
+        }
+        out += got;
+        n -= static_cast<size_t>(got);
+        offset += static_cast<uint64_t>(got);
+    }
+    return true;
+}
+
+}  // namespace
+
+result<int64_t, std::string> MemoryMetadataLog::append(
+    std::span<const metadata::ApiMessageAndVersion> records) {
+    if (fail_) {
+        return unexpected<std::string>("the metadata log refuses appends");
+    }
+    records_.insert(records_.end(), records.begin(), records.end());
+    return static_cast<int64_t>(records_.size()) - 1;
+}
+
+result<int64_t, std::string> MemoryMetadataLog::replay(const RecordVisitor& visit) const {
+    int64_t offset = 0;
+    for (const auto& r : records_) {
+        if (!visit(offset, r)) {
+            break;
+        }
+        ++offset;
+    }
+    return offset;
+}
+
+LocalMetadataLog::LocalMetadataLog(std::unique_ptr<storage::Log> log) : log_(std::move(log)) {}
+
+LocalMetadataLog::~LocalMetadataLog() {
+    close();
+}
+
+result<std::unique_ptr<LocalMetadataLog>, std::string> LocalMetadataLog::open(
+    const std::filesystem::path& dir, int32_t segment_bytes, int64_t segment_ms) {
+    storage::LogOpenOptions options;
+    options.config.segment_bytes = segment_bytes;
+    options.config.segment_ms = segment_ms;
+    options.config.max_message_bytes = kMaxBatchBytes;
+    // The metadata log is never deleted by retention here: snapshots come first.
+    options.config.retention_ms = -1;
+    options.config.retention_bytes = -1;
+    auto opened = storage::Log::open(dir / (std::string(kTopic) + "-0"),
+                                     storage::TopicPartition{kTopic, 0}, options);
+    if (!opened) {
+        return unexpected<std::string>(fmt::format("cannot open the metadata log in {}: {}",
+                                                   dir.string(), opened.error().message));
+    }
+    return std::unique_ptr<LocalMetadataLog>(new LocalMetadataLog(std::move(*opened)));
+}
+
+result<int64_t, std::string> LocalMetadataLog::append(
+    std::span<const metadata::ApiMessageAndVersion> records) {
+    if (records.empty()) {
+        return log_->log_end_offset() - 1;
+    }
+    auto batch = build_batch(records, kEpoch);
+    if (batch.empty()) {
+        return unexpected<std::string>("metadata batch too large");
+    }
+    auto info = log_->append_as_leader(batch, kEpoch);
+    if (!info) {
+        return unexpected<std::string>(
+            fmt::format("metadata log append failed: {}", info.error().message));
+    }
+    // Committed = durably appended while this node is the only voter.
+    auto flushed = log_->flush(info->last_offset + 1);
+    if (!flushed) {
+        return unexpected<std::string>(
+            fmt::format("metadata log flush failed: {}", flushed.error().message));
+    }
+    return info->last_offset;
+}
+
+result<int64_t, std::string> LocalMetadataLog::replay(const RecordVisitor& visit) const {
+    int64_t offset = log_->log_start_offset();
+    const int64_t end = log_->log_end_offset();
+    std::vector<uint8_t> buf;
+    std::vector<uint8_t> scratch;
+    while (offset < end) {
+        auto read = log_->read(offset, kMaxBatchBytes, end, true);
+        if (!read) {
+            return unexpected<std::string>(
+                fmt::format("metadata log read at {} failed: {}", offset, read.error().message));
+        }
+        if (read->slices.empty()) {
+            break;
+        }
+        buf.clear();
+        for (const auto& s : read->slices) {
+            const size_t at = buf.size();
+            buf.resize(at + s.length);
+            if (!pread_all(s.file->fd(), s.offset, buf.data() + at, s.length)) {
+                return unexpected<std::string>(fmt::format("metadata log read at {} failed: {}",
+                                                           offset, std::strerror(errno)));
+            }
+        }
+        protocol::BatchSplitter splitter(buf);
+        int64_t next = offset;
+        while (auto batch = splitter.next()) {
+            next = batch->next_offset();
+            if (batch->is_control()) {
+                continue;  // Raft's control records (leader change, snapshot markers)
+            }
+            auto records = batch->records(scratch, kMaxBatchBytes * 4);
+            if (!records) {
+                return unexpected<std::string>(
+                    fmt::format("unreadable metadata batch at {}", batch->base_offset()));
+            }
+            while (auto rec = records->next()) {
+                const int64_t rec_offset = batch->record_offset(*rec);
+                if (rec_offset < offset) {
+                    continue;
+                }
+                if (!rec->value) {
+                    return unexpected<std::string>(
+                        fmt::format("metadata record at {} has no value", rec_offset));
+                }
+                auto decoded = metadata::deserialize(*rec->value);
+                if (!decoded.ok) {
+                    return unexpected<std::string>(
+                        fmt::format("metadata record at {}: {}", rec_offset, decoded.error));
+                }
+                if (!visit(rec_offset, decoded.record)) {
+                    return rec_offset;
+                }
+            }
+            if (records->error() != protocol::BatchError::kOk) {
+                return unexpected<std::string>(
+                    fmt::format("malformed record in metadata batch at {}", batch->base_offset()));
+            }
+        }
+        if (next <= offset) {
+            return unexpected<std::string>(fmt::format("metadata log stuck at {}", offset));
+        }
+        offset = next;
+    }
+    return offset;
+}
+
+int64_t LocalMetadataLog::end_offset() const {
+    return log_->log_end_offset();
+}
+
+void LocalMetadataLog::close() {
+    if (log_) {
+        log_->close();
+    }
+}
+
+}  // namespace gregor::controller
