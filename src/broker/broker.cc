@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstdlib>
 #include <map>
+#include <sys/resource.h>
 
 namespace gregor::broker {
 
@@ -236,6 +237,31 @@ int64_t parse_long(const std::map<std::string, std::string>& values,
     return v;
 }
 
+// The compaction cleaner's settings (log.cleaner.*).
+storage::LogCleanerConfig cleaner_config(const Config& config) {
+    storage::LogCleanerConfig c;
+    c.enable = config.get_bool("log.cleaner.enable");
+    c.threads = config.get_int("log.cleaner.threads");
+    c.backoff_ms = config.get_long("log.cleaner.backoff.ms");
+    c.dedupe_buffer_size = config.get_long("log.cleaner.dedupe.buffer.size");
+    c.io_buffer_size = config.get_int("log.cleaner.io.buffer.size");
+    c.producer_id_expiration_ms = config.get_int("producer.id.expiration.ms");
+    return c;
+}
+
+size_t max_open_segment_files(const Config& config) {
+    const int32_t configured = config.get_int("gregor.log.open.files.max");
+    if (configured > 0) {
+        return static_cast<size_t>(configured);
+    }
+    // Half the descriptor limit leaves the rest to sockets and everything else.
+    struct rlimit limit {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) {
+        return 4096;
+    }
+    return std::max<size_t>(64, static_cast<size_t>(limit.rlim_cur / 2));
+}
+
 // A partition's LogConfig: the topic's configs over the broker's defaults.
 storage::LogConfig log_config_for(const Config& config, const metadata::ConfigMap& topic_configs) {
     std::map<std::string, std::string> v;
@@ -366,7 +392,9 @@ void Broker::on_image(std::shared_ptr<const metadata::MetadataImage> image) {
             if (!created) {
                 log->error("cannot create the log of {}-{} (topic id {}): {}", tp.topic,
                            tp.partition, topic->id.to_string(), created.error().message);
+                continue;
             }
+            track_compaction(*created);
         }
     }
 }
@@ -425,11 +453,25 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     lm.recovery_threads_per_dir = config_.get_int("num.recovery.threads.per.data.dir");
     lm.retention_check_interval_ms = config_.get_long("log.retention.check.interval.ms");
     lm.file_delete_delay_ms = config_.get_long("log.segment.delete.delay.ms");
+    lm.flush_scheduler_interval_ms = config_.get_long("log.flush.scheduler.interval.ms");
+    lm.flush_offset_checkpoint_interval_ms =
+        config_.get_int("log.flush.offset.checkpoint.interval.ms");
+    lm.flush_start_offset_checkpoint_interval_ms =
+        config_.get_int("log.flush.start.offset.checkpoint.interval.ms");
+    lm.max_open_files = max_open_segment_files(config_);
+    cleaner_ = std::make_unique<storage::LogCleaner>(cleaner_config(config_));
+    lm.on_remove = [cleaner = cleaner_.get()](const storage::TopicPartition& tp) {
+        cleaner->remove_log(tp, true);
+    };
     logs_ = std::make_unique<storage::LogManager>(std::move(lm));
     auto loaded = logs_->startup();
     if (!loaded) {
         return unexpected<std::string>(loaded.error().message);
     }
+    for (const auto& l : logs_->all_logs()) {
+        track_compaction(l);
+    }
+    cleaner_->start();
     log->info("loaded {} partition logs ({} bytes) in {} ms", loaded->logs_loaded, loaded->bytes,
               loaded->millis);
     auto controller_ready = start_controller();
@@ -469,8 +511,17 @@ void Broker::stop() {
         state_.controller.store(nullptr, std::memory_order_release);
         controller_->stop();
     }
+    if (cleaner_) {
+        cleaner_->stop();
+    }
     if (logs_) {
         logs_->shutdown();
+    }
+}
+
+void Broker::track_compaction(const std::shared_ptr<storage::Log>& log) {
+    if (log->config().cleanup_compact) {
+        cleaner_->add_log(log);
     }
 }
 

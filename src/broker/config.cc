@@ -563,6 +563,10 @@ std::vector<Row> definition_rows(const char* cores) {
          "Idle time after which an idempotent producer's state is dropped.", K},
 
         // --- Gregor's own ---
+        {"gregor.log.open.files.max", I, "0", at_least(0), MED, RO,
+         "Descriptors that segment files may hold open across every partition (least recently "
+         "used closed first); 0 = half of the process's open-file limit.",
+         G},
         {"gregor.admin.http.port", I, "9644", between(-1, 65535), MED, RO,
          "Port of the admin HTTP server (/metrics for Prometheus, health); 0 = any free port, "
          "-1 = disabled.",

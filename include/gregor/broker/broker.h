@@ -9,6 +9,7 @@
 #include "gregor/common/result.h"
 #include "gregor/controller/quorum_controller.h"
 #include "gregor/net/server.h"
+#include "gregor/storage/log_cleaner.h"
 #include "gregor/storage/log_manager.h"
 
 #include <memory>
@@ -46,6 +47,10 @@ private:
     Config config_;
     std::string cluster_id_;
     BrokerState state_;
+    // Hands a log with cleanup.policy=compact to the cleaner.
+    void track_compaction(const std::shared_ptr<storage::Log>& log);
+
+    std::unique_ptr<storage::LogCleaner> cleaner_;  // before logs_: the manager calls into it
     std::unique_ptr<storage::LogManager> logs_;
     std::unique_ptr<controller::QuorumController> controller_;
     std::shared_ptr<const metadata::MetadataImage> last_image_;  // what on_image saw last
