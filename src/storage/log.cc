@@ -24,6 +24,32 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The copy of a request's batches that an append patches (offsets, leader epoch) before writing.
+// The buffer is reused by the thread's next append: a fresh multi-page allocation per append
+// costs page faults that showed up as a third of the append time for 256 KiB batches. A buffer
+// grown past kScratchKeepBytes by a large append is released afterwards.
+struct AppendScratch {
+    static constexpr size_t kScratchKeepBytes = 8u << 20;
+
+    explicit AppendScratch(std::span<const uint8_t> batches) : bytes(buffer()) {
+        bytes.assign(batches.begin(), batches.end());
+    }
+    ~AppendScratch() {
+        if (bytes.capacity() > kScratchKeepBytes) {
+            std::vector<uint8_t>().swap(bytes);
+        }
+    }
+    AppendScratch(const AppendScratch&) = delete;
+    AppendScratch& operator=(const AppendScratch&) = delete;
+
+    static std::vector<uint8_t>& buffer() {
+        thread_local std::vector<uint8_t> reused;
+        return reused;
+    }
+
+    std::vector<uint8_t>& bytes;
+};
+
 const log::Logger& logger() {
     return log::get("storage");
 }
@@ -616,7 +642,8 @@ Result<AppendInfo> Log::append_as_leader(std::span<const uint8_t> batches, int32
     if (parsed->empty()) {
         return info;
     }
-    std::vector<uint8_t> bytes(batches.begin(), batches.end());
+    AppendScratch scratch(batches);
+    std::vector<uint8_t>& bytes = scratch.bytes;
     const bool append_time = config.timestamp_type == TimestampType::log_append_time;
     Result<AppendInfo> result = info;
     {
@@ -682,7 +709,8 @@ Result<AppendInfo> Log::append_as_follower(std::span<const uint8_t> batches) {
     if (parsed->empty()) {
         return info;
     }
-    std::vector<uint8_t> bytes(batches.begin(), batches.end());
+    AppendScratch scratch(batches);
+    std::vector<uint8_t>& bytes = scratch.bytes;
     Result<AppendInfo> result = info;
     {
         std::unique_lock lock(d.mutex);

@@ -93,7 +93,10 @@ TEST(Crc32cTest, HardwareAndPortableAgreeOnRandomInput) {
         GTEST_SKIP() << "no SSE4.2 on this CPU";
     }
     std::mt19937 rng(7);
-    for (size_t n : {1u, 3u, 4u, 7u, 8u, 9u, 15u, 16u, 17u, 63u, 64u, 65u, 1000u, 4099u}) {
+    // Sizes around the three-way interleaved blocks (3 x 256 and 3 x 8192 bytes) included.
+    for (size_t n : {1u,   3u,    4u,     7u,     8u,     9u,     15u,     16u,
+                     17u,  63u,   64u,    65u,    1000u,  4099u,  767u,    768u,
+                     769u, 1541u, 24575u, 24576u, 24581u, 49152u, 100003u, 262157u}) {
         std::vector<uint8_t> buf(n);
         for (auto& b : buf) {
             b = static_cast<uint8_t>(rng());
