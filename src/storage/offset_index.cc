@@ -51,17 +51,8 @@ bool OffsetIndex::append(int64_t offset, uint32_t position) {
 }
 
 OffsetPosition OffsetIndex::lookup(int64_t target) const {
-    // Binary search for the last entry with offset <= target.
-    size_t lo = 0;
-    size_t hi = entries();
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (entry(mid).offset <= target) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
+    const size_t lo =
+        count_entries_at_or_below(entries(), target, [this](size_t i) { return entry(i).offset; });
     if (lo == 0) {
         OffsetPosition op;
         op.offset = base_offset_;
@@ -71,10 +62,8 @@ OffsetPosition OffsetIndex::lookup(int64_t target) const {
 }
 
 void OffsetIndex::truncate_to(int64_t offset) {
-    size_t keep = 0;
-    while (keep < entries() && entry(keep).offset < offset) {
-        ++keep;
-    }
+    const size_t keep =
+        count_entries_below(entries(), offset, [this](size_t i) { return entry(i).offset; });
     file_->truncate_to_entries(keep);
 }
 

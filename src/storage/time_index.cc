@@ -55,16 +55,8 @@ bool TimeIndex::maybe_append(int64_t timestamp, int64_t offset, bool skip_full_c
 }
 
 TimeIndexEntry TimeIndex::lookup(int64_t target_timestamp) const {
-    size_t lo = 0;
-    size_t hi = entries();
-    while (lo < hi) {
-        const size_t mid = lo + (hi - lo) / 2;
-        if (entry(mid).timestamp <= target_timestamp) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
+    const size_t lo = count_entries_at_or_below(entries(), target_timestamp,
+                                                [this](size_t i) { return entry(i).timestamp; });
     if (lo == 0) {
         TimeIndexEntry te;
         te.offset = base_offset_;
@@ -74,10 +66,8 @@ TimeIndexEntry TimeIndex::lookup(int64_t target_timestamp) const {
 }
 
 void TimeIndex::truncate_to(int64_t offset) {
-    size_t keep = 0;
-    while (keep < entries() && entry(keep).offset < offset) {
-        ++keep;
-    }
+    const size_t keep =
+        count_entries_below(entries(), offset, [this](size_t i) { return entry(i).offset; });
     file_->truncate_to_entries(keep);
 }
 

@@ -92,4 +92,26 @@ inline uint64_t get_be64(const uint8_t* p) {
 // "<what> <path>: <strerror(errno)>" as an io_error.
 unexpected<Error> io_failure(const char* what, const std::filesystem::path& path, int err);
 
+// Both indexes keep entries sorted by offset (the time index by timestamp too). The number of
+// leading entries whose key(i) is <= target (upper) or < target (lower), by binary search.
+template <typename KeyFn>
+size_t count_entries_at_or_below(size_t count, int64_t target, KeyFn key) {
+    size_t lo = 0;
+    size_t hi = count;
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (key(mid) <= target) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+template <typename KeyFn>
+size_t count_entries_below(size_t count, int64_t target, KeyFn key) {
+    return target == INT64_MIN ? 0 : count_entries_at_or_below(count, target - 1, key);
+}
+
 }  // namespace gregor::storage
