@@ -221,7 +221,11 @@ struct Log::Impl {
     Result<bool> delete_all_segments();
     Result<int32_t> delete_old_segments(
         const std::function<bool(const Segment&, const Segment*)>& predicate, const char* reason);
-    Result<AppendInfo> write(std::vector<uint8_t>& bytes,
+    LogConfig config_snapshot() const {
+        std::shared_lock lock(mutex);
+        return config;
+    }
+    Result<AppendInfo> write(std::span<const uint8_t> bytes,
                              const std::vector<ParsedBatch>& batches,
                              AppendInfo info,
                              int64_t roll_offset);
@@ -598,7 +602,7 @@ Result<bool> Log::Impl::maybe_roll_for(const RollParams& params, int64_t roll_of
     return true;
 }
 
-Result<AppendInfo> Log::Impl::write(std::vector<uint8_t>& bytes,
+Result<AppendInfo> Log::Impl::write(std::span<const uint8_t> bytes,
                                     const std::vector<ParsedBatch>& batches,
                                     AppendInfo info,
                                     int64_t roll_offset) {
@@ -629,11 +633,7 @@ Result<AppendInfo> Log::Impl::write(std::vector<uint8_t>& bytes,
 Result<AppendInfo> Log::append_as_leader(std::span<const uint8_t> batches, int32_t leader_epoch) {
     Impl& d = *impl_;
     const int64_t now = d.clock();
-    LogConfig config;
-    {
-        std::shared_lock lock(d.mutex);
-        config = d.config;
-    }
+    const LogConfig config = d.config_snapshot();
     auto parsed = validate_batches(batches, config, true, now);
     if (!parsed) {
         return unexpected<Error>(parsed.error());
@@ -678,13 +678,18 @@ Result<AppendInfo> Log::append_as_leader(std::span<const uint8_t> batches, int32
             d.epochs->assign(leader_epoch, info.first_offset);
         }
     }
+    return after_append(std::move(result), config);
+}
+
+Result<AppendInfo> Log::after_append(Result<AppendInfo> result, const LogConfig& config) {
     if (!result) {
         return result;
     }
-    auto epochs_flushed = d.epochs->flush();
+    auto epochs_flushed = impl_->epochs->flush();
     if (!epochs_flushed) {
         return unexpected<Error>(epochs_flushed.error());
     }
+    // flush.messages: Kafka flushes once this many messages are past the recovery point.
     if (result->last_offset + 1 - recovery_point() >= config.flush_messages) {
         auto flushed = flush(result->last_offset + 1);
         if (!flushed) {
@@ -696,11 +701,7 @@ Result<AppendInfo> Log::append_as_leader(std::span<const uint8_t> batches, int32
 
 Result<AppendInfo> Log::append_as_follower(std::span<const uint8_t> batches) {
     Impl& d = *impl_;
-    LogConfig config;
-    {
-        std::shared_lock lock(d.mutex);
-        config = d.config;
-    }
+    const LogConfig config = d.config_snapshot();
     auto parsed = validate_batches(batches, config, false, d.clock());
     if (!parsed) {
         return unexpected<Error>(parsed.error());
@@ -709,8 +710,6 @@ Result<AppendInfo> Log::append_as_follower(std::span<const uint8_t> batches) {
     if (parsed->empty()) {
         return info;
     }
-    AppendScratch scratch(batches);
-    std::vector<uint8_t>& bytes = scratch.bytes;
     Result<AppendInfo> result = info;
     {
         std::unique_lock lock(d.mutex);
@@ -736,7 +735,8 @@ Result<AppendInfo> Log::append_as_follower(std::span<const uint8_t> batches) {
         if (info.last_offset - info.first_offset > std::numeric_limits<int32_t>::max()) {
             return fail(Errc::invalid_offset, d.name() + ": append spans too many offsets");
         }
-        result = d.write(bytes, *parsed, info, info.first_offset);
+        // Offsets are the leader's: the bytes go to disk as they came.
+        result = d.write(batches, *parsed, info, info.first_offset);
         if (result) {
             for (const ParsedBatch& p : *parsed) {
                 if (p.partition_leader_epoch >= 0) {
@@ -745,20 +745,7 @@ Result<AppendInfo> Log::append_as_follower(std::span<const uint8_t> batches) {
             }
         }
     }
-    if (!result) {
-        return result;
-    }
-    auto epochs_flushed = d.epochs->flush();
-    if (!epochs_flushed) {
-        return unexpected<Error>(epochs_flushed.error());
-    }
-    if (result->last_offset + 1 - recovery_point() >= config.flush_messages) {
-        auto flushed = flush(result->last_offset + 1);
-        if (!flushed) {
-            return unexpected<Error>(flushed.error());
-        }
-    }
-    return result;
+    return after_append(std::move(result), config);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -171,6 +171,8 @@ public:
 
 private:
     struct Impl;
+    // What both appends do once their batches are written: the epoch checkpoint, flush.messages.
+    Result<AppendInfo> after_append(Result<AppendInfo> result, const LogConfig& config);
     explicit Log(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };
