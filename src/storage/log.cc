@@ -631,6 +631,12 @@ Result<AppendInfo> Log::Impl::write(std::span<const uint8_t> bytes,
 }
 
 Result<AppendInfo> Log::append_as_leader(std::span<const uint8_t> batches, int32_t leader_epoch) {
+    AppendScratch scratch(batches);
+    return append_as_leader_in_place(scratch.bytes, leader_epoch);
+}
+
+Result<AppendInfo> Log::append_as_leader_in_place(std::span<uint8_t> bytes, int32_t leader_epoch) {
+    const std::span<const uint8_t> batches = bytes;
     Impl& d = *impl_;
     const int64_t now = d.clock();
     const LogConfig config = d.config_snapshot();
@@ -642,8 +648,6 @@ Result<AppendInfo> Log::append_as_leader(std::span<const uint8_t> batches, int32
     if (parsed->empty()) {
         return info;
     }
-    AppendScratch scratch(batches);
-    std::vector<uint8_t>& bytes = scratch.bytes;
     const bool append_time = config.timestamp_type == TimestampType::log_append_time;
     Result<AppendInfo> result = info;
     {

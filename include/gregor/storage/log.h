@@ -101,6 +101,10 @@ public:
     // assigned from the log end, the leader epoch stamped, LogAppendTime applied if configured,
     // and all batches written with one write. All or nothing.
     Result<AppendInfo> append_as_leader(std::span<const uint8_t> batches, int32_t leader_epoch);
+    // The same, patching the caller's bytes in place instead of a copy (base offsets, leader
+    // epoch, and for LogAppendTime the max timestamp and CRC), as Kafka's LogValidator does with
+    // a Produce request's buffer. The produce path owns its request buffer and uses this one.
+    Result<AppendInfo> append_as_leader_in_place(std::span<uint8_t> batches, int32_t leader_epoch);
 
     // Batches whose offsets are already assigned (a follower's fetch, internal topics): offsets
     // must start at the log end and increase.

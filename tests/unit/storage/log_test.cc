@@ -107,6 +107,30 @@ TEST_F(LogTest, AppendAssignsOffsetsAndStampsTheLeaderEpoch) {
               (std::vector<EpochEntry>{EpochEntry{7, 0}, EpochEntry{8, 9}}));
 }
 
+// The produce path's append patches the request buffer itself: the caller's bytes end up equal
+// to what was stored, offsets and epoch included, and the CRC stays valid.
+TEST_F(LogTest, AppendInPlacePatchesTheCallersBuffer) {
+    auto log = open();
+    ASSERT_TRUE(log->append_as_leader(make_batch(2), 3).has_value());
+    Bytes request = testing::concat({make_batch(3), make_batch(4)});
+    auto info = log->append_as_leader_in_place(request, 5);
+    ASSERT_TRUE(info.has_value());
+    EXPECT_EQ(info->first_offset, 2);
+    EXPECT_EQ(info->last_offset, 8);
+    protocol::BatchSplitter splitter(request);
+    std::vector<int64_t> bases;
+    while (auto batch = splitter.next()) {
+        bases.push_back(batch->base_offset());
+        EXPECT_EQ(batch->partition_leader_epoch(), 5);
+    }
+    EXPECT_EQ(splitter.error(), protocol::BatchError::kOk) << "CRC still valid";
+    EXPECT_EQ(bases, (std::vector<int64_t>{2, 5}));
+    const Bytes stored = testing::read_file(dir() / "00000000000000000000.log");
+    ASSERT_GE(stored.size(), request.size());
+    EXPECT_TRUE(std::equal(request.begin(), request.end(),
+                           stored.end() - static_cast<std::ptrdiff_t>(request.size())));
+}
+
 TEST_F(LogTest, AppendIsAllOrNothing) {
     auto log = open();
     produce(*log, 1);
