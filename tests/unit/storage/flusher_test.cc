@@ -3,6 +3,7 @@
 #include "gregor/protocol/record_batch.h"
 #include "gregor/storage/log.h"
 
+#include "storage_test_util.h"
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -19,18 +20,6 @@ namespace gregor::storage {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<uint8_t> one_record_batch(int64_t timestamp) {
-    protocol::RecordBatchBuilder builder(protocol::BatchOptions{});
-    static const uint8_t kValue[] = {'v', 'a', 'l', 'u', 'e'};
-    protocol::RecordInput record;
-    record.timestamp = timestamp;
-    record.value = std::span<const uint8_t>(kValue, sizeof(kValue));
-    builder.append(record);
-    std::vector<uint8_t> out;
-    EXPECT_EQ(builder.build(out), protocol::BuildError::kOk);
-    return out;
-}
 
 // Collects callback results in completion order.
 struct Completions {
@@ -75,7 +64,7 @@ protected:
         EXPECT_TRUE(log) << (log ? "" : log.error().message);
         std::shared_ptr<Log> shared(std::move(log).value());
         for (int i = 0; i < batches; ++i) {
-            auto batch = one_record_batch(1000 + i);
+            auto batch = testing::make_batch(1, 1000 + i);
             auto appended = shared->append_as_leader(batch, 0);
             EXPECT_TRUE(appended) << (appended ? "" : appended.error().message);
         }

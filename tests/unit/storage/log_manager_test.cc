@@ -4,6 +4,7 @@
 #include "gregor/storage/checkpoint.h"
 #include "gregor/storage/file_cache.h"
 
+#include "storage_test_util.h"
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -20,18 +21,6 @@ namespace gregor::storage {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::vector<uint8_t> one_record_batch(int64_t timestamp) {
-    protocol::RecordBatchBuilder builder(protocol::BatchOptions{});
-    static const uint8_t kValue[] = {'h', 'e', 'l', 'l', 'o'};
-    protocol::RecordInput record;
-    record.timestamp = timestamp;
-    record.value = std::span<const uint8_t>(kValue, sizeof(kValue));
-    builder.append(record);
-    std::vector<uint8_t> out;
-    EXPECT_EQ(builder.build(out), protocol::BuildError::kOk);
-    return out;
-}
 
 template <typename Pred>
 bool eventually(Pred pred, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
@@ -69,7 +58,7 @@ protected:
     // Timestamps default to the injected clock's now, so retention never finds them expired.
     void append(Log& log, int batches, std::optional<int64_t> timestamp = std::nullopt) {
         for (int i = 0; i < batches; ++i) {
-            auto batch = one_record_batch(timestamp.value_or(now_.load()));
+            auto batch = testing::make_batch(1, timestamp.value_or(now_.load()));
             auto appended = log.append_as_leader(batch, 0);
             ASSERT_TRUE(appended) << appended.error().message;
         }
@@ -177,7 +166,7 @@ TEST_F(LogManagerTest, RemoveRenamesThenDeletesLater) {
     EXPECT_EQ(m.remove(t0_).error().code, Errc::not_found);
     EXPECT_FALSE(fs::exists(dir_a_ / "orders-0"));
     EXPECT_EQ(count_delete_dirs(dir_a_), 1);
-    EXPECT_EQ((*log)->append_as_leader(one_record_batch(now_.load()), 0).error().code,
+    EXPECT_EQ((*log)->append_as_leader(testing::make_batch(1, now_.load()), 0).error().code,
               Errc::closed);
 
     m.run_due_tasks();
@@ -202,7 +191,7 @@ TEST_F(LogManagerTest, RestartReloadsLogsWithTheirData) {
         append(**a, 5);
         append(**b, 7);
         m.shutdown();
-        EXPECT_EQ((*a)->append_as_leader(one_record_batch(now_.load()), 0).error().code,
+        EXPECT_EQ((*a)->append_as_leader(testing::make_batch(1, now_.load()), 0).error().code,
                   Errc::closed);
     }
     EXPECT_TRUE(clean_shutdown_marker_exists(dir_a_));
@@ -258,7 +247,7 @@ TEST_F(LogManagerTest, CleanShutdownSkipsRecoveryAndItsAbsenceTriggersIt) {
     const fs::path segment = dir_a_ / "orders-0" / "00000000000000000000.log";
     const auto clean_size = fs::file_size(segment);
     {
-        auto torn = one_record_batch(5);
+        auto torn = testing::make_batch(1, 5);
         torn.resize(torn.size() / 2);
         std::ofstream out(segment, std::ios::binary | std::ios::app);
         out.write(reinterpret_cast<const char*>(torn.data()),
@@ -331,7 +320,7 @@ TEST_F(LogManagerTest, IoErrorAtRuntimeTakesOnlyThatDirOffline) {
         EXPECT_EQ(offline_seen, (std::vector<fs::path>{dir_a_}));
         EXPECT_EQ(m.get(t0_).error().code, Errc::log_dir_offline);
         EXPECT_EQ(m.get_or_create(t0_, LogConfig{}).error().code, Errc::log_dir_offline);
-        EXPECT_FALSE((*a)->append_as_leader(one_record_batch(now_.load()), 0))
+        EXPECT_FALSE((*a)->append_as_leader(testing::make_batch(1, now_.load()), 0))
             << "its logs are closed";
         auto dirs = m.log_dirs();
         EXPECT_TRUE(dirs[0].offline);
