@@ -464,6 +464,7 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
         cleaner->remove_log(tp, true);
     };
     logs_ = std::make_unique<storage::LogManager>(std::move(lm));
+    state_.logs = logs_.get();
     auto loaded = logs_->startup();
     if (!loaded) {
         return unexpected<std::string>(loaded.error().message);

@@ -18,6 +18,9 @@
 namespace gregor::controller {
 class QuorumController;
 }
+namespace gregor::storage {
+class LogManager;
+}
 
 namespace gregor::broker {
 
@@ -32,6 +35,8 @@ struct BrokerState {
     metadata::ImageHolder image;
     // The active controller, in process (combined mode); nullptr until started.
     std::atomic<controller::QuorumController*> controller{nullptr};
+    // The partition logs this node hosts; set before the listeners open, valid until stop.
+    storage::LogManager* logs = nullptr;
 };
 
 struct RequestContext {
