@@ -237,6 +237,18 @@ int64_t parse_long(const std::map<std::string, std::string>& values,
     return v;
 }
 
+// min.insync.replicas of a topic: its own config over the broker's.
+int32_t min_insync_replicas(const Config& config, const metadata::ConfigMap& topic_configs) {
+    auto it = topic_configs.find("min.insync.replicas");
+    int32_t v = 0;
+    if (it != topic_configs.end()
+        && std::from_chars(it->second.data(), it->second.data() + it->second.size(), v).ec
+               == std::errc{}) {
+        return v;
+    }
+    return config.get_int("min.insync.replicas");
+}
+
 // The compaction cleaner's settings (log.cleaner.*).
 storage::LogCleanerConfig cleaner_config(const Config& config) {
     storage::LogCleanerConfig c;
@@ -375,7 +387,6 @@ void Broker::on_image(std::shared_ptr<const metadata::MetadataImage> image) {
             }
         }
     }
-    state_.image.publish(image);
     for (const auto& [id, topic] : image->topics_by_id()) {
         auto before = previous->topics_by_id().find(id);
         if (before != previous->topics_by_id().end() && before->second == topic) {
@@ -397,6 +408,9 @@ void Broker::on_image(std::shared_ptr<const metadata::MetadataImage> image) {
             track_compaction(*created);
         }
     }
+    // Handlers see the new topics only once their partitions can serve them.
+    replicas_->apply_image(*image);
+    state_.image.publish(image);
 }
 
 std::shared_ptr<const ClusterView> Broker::make_view(
@@ -465,6 +479,12 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     };
     logs_ = std::make_unique<storage::LogManager>(std::move(lm));
     state_.logs = logs_.get();
+    replicas_ = std::make_unique<replication::ReplicaManager>(
+        config_.node_id(), *logs_,
+        [this](const metadata::MetadataImage& image, std::string_view topic) {
+            return min_insync_replicas(config_, image.topic_configs(topic));
+        });
+    state_.replicas = replicas_.get();
     auto loaded = logs_->startup();
     if (!loaded) {
         return unexpected<std::string>(loaded.error().message);

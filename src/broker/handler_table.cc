@@ -5,8 +5,14 @@ namespace gregor::broker {
 namespace {
 // Ranges are Kafka 4.1's broker ranges for these APIs.
 constexpr HandlerEntry kHandlers[] = {
-    {3, 0, 13, &handle_metadata, nullptr},         {18, 0, 4, &handle_api_versions, nullptr},
-    {19, 2, 7, nullptr, &handle_create_topics},    {20, 1, 6, nullptr, &handle_delete_topics},
+    {0, 3, 13, nullptr, &handle_produce},
+    {1, 4, 18, nullptr, &handle_fetch},
+    {2, 1, 10, &handle_list_offsets, nullptr},
+    {3, 0, 13, &handle_metadata, nullptr},
+    {18, 0, 4, &handle_api_versions, nullptr},
+    {19, 2, 7, nullptr, &handle_create_topics},
+    {20, 1, 6, nullptr, &handle_delete_topics},
+    {23, 2, 4, &handle_offset_for_leader_epoch, nullptr},
     {60, 0, 2, &handle_describe_cluster, nullptr},
 };
 }  // namespace

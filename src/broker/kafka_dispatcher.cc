@@ -45,7 +45,8 @@ boost::asio::awaitable<net::Response> KafkaDispatcher::dispatch(net::ConnectionC
                        header,
                        std::span<const uint8_t>(frame.bytes).subspan(body_at),
                        conn,
-                       state_};
+                       state_,
+                       std::span<uint8_t>(frame.bytes).subspan(body_at)};
     net::Response resp = co_await handler->handle_async(ctx);
     if (resp.kind == net::Response::Kind::close) {
         co_return refuse(conn, frame, "malformed request");

@@ -1,5 +1,6 @@
 #include "gregor/protocol/wire.h"
 
+#include "gregor/common/assert.h"
 #include "gregor/protocol/varint.h"
 
 #include <openssl/rand.h>
@@ -420,11 +421,22 @@ void Writer::write_nullable_bytes(const std::optional<std::vector<uint8_t>>& b, 
 }
 
 void Writer::write_records(const RecordsRef& r, bool compact) {
+    GREGOR_ASSERT(!r.is_external(), "external records need a ChunkedWriter");
     if (r.is_null) {
         write_length(-1, compact, true);
         return;
     }
     write_bytes(r.bytes(), compact);
+}
+
+void ChunkedWriter::write_records(const RecordsRef& r, bool compact) {
+    if (!r.is_external()) {
+        w().write_records(r, compact);
+        return;
+    }
+    // The prefix of bytes (int32 or compact uvarint(n + 1)) is that of an array of n.
+    w().write_array_length(static_cast<int64_t>(r.size), compact);
+    chunks_.emplace_back();
 }
 
 void Writer::write_array_length(int64_t n, bool compact) {

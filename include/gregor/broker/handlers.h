@@ -38,6 +38,14 @@ net::Response handle_describe_cluster(RequestContext& ctx);
 boost::asio::awaitable<net::Response> handle_create_topics(RequestContext& ctx);
 boost::asio::awaitable<net::Response> handle_delete_topics(RequestContext& ctx);
 
+// Produce and Fetch (handlers/produce.cc, handlers/fetch.cc): may wait for the high watermark.
+boost::asio::awaitable<net::Response> handle_produce(RequestContext& ctx);
+boost::asio::awaitable<net::Response> handle_fetch(RequestContext& ctx);
+
+// Offsets family (handlers/offsets.cc).
+net::Response handle_list_offsets(RequestContext& ctx);
+net::Response handle_offset_for_leader_epoch(RequestContext& ctx);
+
 // ApiVersions for a version we do not know: v0 body, UNSUPPORTED_VERSION, our ranges (KIP-511).
 net::Response api_versions_unsupported(int32_t correlation_id);
 

@@ -21,6 +21,9 @@ class QuorumController;
 namespace gregor::storage {
 class LogManager;
 }
+namespace gregor::replication {
+class ReplicaManager;
+}
 
 namespace gregor::broker {
 
@@ -37,6 +40,8 @@ struct BrokerState {
     std::atomic<controller::QuorumController*> controller{nullptr};
     // The partition logs this node hosts; set before the listeners open, valid until stop.
     storage::LogManager* logs = nullptr;
+    // The partitions this node hosts (leadership, high watermark); set with `logs`.
+    replication::ReplicaManager* replicas = nullptr;
 };
 
 struct RequestContext {
@@ -46,6 +51,18 @@ struct RequestContext {
     std::span<const uint8_t> body;
     net::ConnectionContext& conn;
     const BrokerState& broker;
+    // The same bytes, writable, for handlers that patch the request in place (Produce assigns
+    // offsets in the producer's batches). Empty on the synchronous path.
+    std::span<uint8_t> mutable_body = {};
+
+    // The writable bytes of a records field decoded from `body`; empty when there are none.
+    std::span<uint8_t> mutable_records(const protocol::RecordsRef& r) const {
+        if (r.is_null || r.size == 0 || mutable_body.empty()) {
+            return {};
+        }
+        const auto at = static_cast<size_t>(r.data - body.data());
+        return mutable_body.subspan(at, r.size);
+    }
 
     // Decodes the body as message M; false when it is malformed (the caller closes the
     // connection, as Kafka does for a request it cannot parse).

@@ -52,6 +52,9 @@ struct RecordsRef {
 
     std::span<const uint8_t> bytes() const { return {data, size}; }
     static RecordsRef of(std::span<const uint8_t> b) { return {b.data(), b.size(), false}; }
+    // `size` bytes supplied outside the encoder (ChunkedWriter); other writers must not see it.
+    static RecordsRef external(size_t size) { return {nullptr, size, false}; }
+    bool is_external() const { return !is_null && data == nullptr && size > 0; }
     bool operator==(const RecordsRef& o) const {
         return is_null == o.is_null && size == o.size
                && (size == 0 || std::memcmp(data, o.data, size) == 0);
@@ -167,6 +170,44 @@ private:
     void put_be(uint64_t v, int width);
     void write_length(int64_t n, bool compact, bool wide);
     std::vector<uint8_t>& out_;
+};
+
+// Encodes like Writer, but leaves out the bytes of records fields marked external
+// (RecordsRef::external): their length prefix ends the current chunk, and the caller sends the
+// records' bytes between that chunk and the next (Fetch: file slices sent with sendfile). Generated
+// for messages with records fields only.
+class ChunkedWriter {
+public:
+    ChunkedWriter() { chunks_.emplace_back(); }
+
+    void write_int8(int8_t v) { w().write_int8(v); }
+    void write_int16(int16_t v) { w().write_int16(v); }
+    void write_int32(int32_t v) { w().write_int32(v); }
+    void write_int64(int64_t v) { w().write_int64(v); }
+    void write_uint16(uint16_t v) { w().write_uint16(v); }
+    void write_uint32(uint32_t v) { w().write_uint32(v); }
+    void write_float64(double v) { w().write_float64(v); }
+    void write_bool(bool v) { w().write_bool(v); }
+    void write_uuid(const Uuid& u) { w().write_uuid(u); }
+    void write_uvarint(uint32_t v) { w().write_uvarint(v); }
+    void write_string(std::string_view s, bool compact) { w().write_string(s, compact); }
+    void write_nullable_string(const std::optional<std::string>& s, bool compact) {
+        w().write_nullable_string(s, compact);
+    }
+    void write_bytes(std::span<const uint8_t> b, bool compact) { w().write_bytes(b, compact); }
+    void write_nullable_bytes(const std::optional<std::vector<uint8_t>>& b, bool compact) {
+        w().write_nullable_bytes(b, compact);
+    }
+    void write_records(const RecordsRef& r, bool compact);
+    void write_array_length(int64_t n, bool compact) { w().write_array_length(n, compact); }
+    void write_raw(std::span<const uint8_t> b) { w().write_raw(b); }
+
+    // One more chunk than external records fields written, in wire order.
+    std::vector<std::vector<uint8_t>>& chunks() { return chunks_; }
+
+private:
+    Writer w() { return Writer(chunks_.back()); }
+    std::vector<std::vector<uint8_t>> chunks_;
 };
 
 // Counts the bytes a Writer would append; used for frame sizes and tagged-field sizes.

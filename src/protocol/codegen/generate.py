@@ -489,9 +489,12 @@ class Gen:
     def source_text(self) -> str:
         inst = []
         for m in self.messages:
+            chunked = has_records(m)
             for qual in all_quals(m):
                 inst.append(f"template void {qual}::write<Writer>(Writer&, int16_t) const;")
                 inst.append(f"template void {qual}::write<SizeCounter>(SizeCounter&, int16_t) const;")
+                if chunked:
+                    inst.append(f"template void {qual}::write<ChunkedWriter>(ChunkedWriter&, int16_t) const;")
         return "\n".join([
             f"// Generated from src/protocol/schema/{self.family}.gs by generate.py; do not edit.",
             f'#include "gregor/protocol/messages/{self.family}.h"',
@@ -555,6 +558,13 @@ def sort_shared(m: S.Message) -> None:
     for st in m.structs:
         visit(st)
     m.structs = done
+
+
+def has_records(m: S.Message) -> bool:
+    """Whether any struct of the message holds a records field (those also get a ChunkedWriter)."""
+    def walk(fields: list[S.Field]) -> bool:
+        return any(f.type == "records" or (f.fields and walk(f.fields)) for f in fields)
+    return walk(m.fields) or any(walk(st.fields) for st in m.structs)
 
 
 def all_quals(m: S.Message) -> list[str]:

@@ -1,0 +1,104 @@
+#pragma once
+
+// One partition this node hosts (Kafka's Partition): its log, the leadership the metadata image
+// gives it (leader, leader epoch, replicas, ISR), the high watermark, and the waiters parked on
+// it (long-poll fetches, acks=all produces) that an advance of the high watermark wakes.
+//
+// Threads: any. Leadership changes come from the controller's thread (image publication), appends
+// and reads from network threads. The high watermark is an atomic read without locks; changes to
+// it happen under the partition's mutex.
+
+#include "gregor/metadata/image.h"
+#include "gregor/protocol/wire.h"
+#include "gregor/storage/log.h"
+#include "gregor/storage/topic_partition.h"
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace gregor::replication {
+
+// Why an append or a read was refused before the log was reached (Kafka error codes).
+struct PartitionError {
+    int16_t code = 0;
+    std::string message;
+};
+
+// A parked operation's wake-up: called (on whatever thread advanced the partition) with no lock
+// held; it must only post to its own executor.
+using Waker = std::function<void()>;
+
+class Partition {
+public:
+    Partition(storage::TopicPartition tp,
+              protocol::Uuid topic_id,
+              std::shared_ptr<storage::Log> log,
+              int32_t local_id);
+
+    const storage::TopicPartition& topic_partition() const { return tp_; }
+    const protocol::Uuid& topic_id() const { return topic_id_; }
+    const std::shared_ptr<storage::Log>& log() const { return log_; }
+
+    // Leadership and ISR from the latest metadata image.
+    void apply(const metadata::PartitionImage& image, int32_t min_insync_replicas);
+    bool is_leader() const;
+    int32_t leader_id() const;
+    int32_t leader_epoch() const;
+    std::vector<int32_t> isr() const;
+    std::vector<int32_t> replicas() const;
+
+    // Checks a client's current_leader_epoch (-1: unknown, not checked) against ours:
+    // FENCED_LEADER_EPOCH below, UNKNOWN_LEADER_EPOCH above (Kafka's
+    // Partition.checkCurrentLeaderEpoch). 0 when it matches.
+    int16_t check_leader_epoch(int32_t current_leader_epoch) const;
+
+    // A Produce request's batches for this partition, patched in place. NOT_LEADER_OR_FOLLOWER
+    // on a follower; NOT_ENOUGH_REPLICAS for acks=-1 while the ISR is below
+    // min.insync.replicas. The high watermark advances (a single-replica ISR: to the log end).
+    struct AppendOutcome {
+        storage::AppendInfo info;
+        PartitionError error;  // code 0: appended
+        storage::Errc storage_error = storage::Errc::invalid_record;
+        bool storage_failed = false;  // the log refused or failed: see storage_error
+    };
+    AppendOutcome append_as_leader(std::span<uint8_t> batches, int16_t required_acks);
+
+    // The high watermark: what consumers may read. Without replicas beyond the leader it follows
+    // the log end.
+    int64_t high_watermark() const { return high_watermark_.load(std::memory_order_acquire); }
+    // Without transactions the last stable offset is the high watermark.
+    int64_t last_stable_offset() const { return high_watermark(); }
+    int64_t log_start_offset() const { return log_->log_start_offset(); }
+    int64_t log_end_offset() const { return log_->log_end_offset(); }
+
+    // Registers a waker called on the next advance of the high watermark (or leadership change);
+    // returns an id for cancel_waker. Wakers fire once.
+    uint64_t add_waker(Waker w);
+    void cancel_waker(uint64_t id);
+    size_t waker_count() const;
+
+private:
+    void advance_high_watermark_locked();
+    void wake_all();
+
+    const storage::TopicPartition tp_;
+    const protocol::Uuid topic_id_;
+    const std::shared_ptr<storage::Log> log_;
+    const int32_t local_id_;
+
+    mutable std::mutex mutex_;
+    metadata::PartitionImage image_;
+    int32_t min_insync_replicas_ = 1;
+    std::atomic<int64_t> high_watermark_{0};
+
+    mutable std::mutex waker_mutex_;
+    uint64_t next_waker_id_ = 1;
+    std::map<uint64_t, Waker> wakers_;
+};
+
+}  // namespace gregor::replication

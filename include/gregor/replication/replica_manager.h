@@ -1,0 +1,45 @@
+#pragma once
+
+// The partitions this node hosts (Kafka's ReplicaManager): built from the metadata image, looked
+// up by the request handlers (Produce, Fetch, ListOffsets...) from any network thread.
+
+#include "gregor/metadata/image.h"
+#include "gregor/replication/partition.h"
+#include "gregor/storage/log_manager.h"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace gregor::replication {
+
+class ReplicaManager {
+public:
+    // min.insync.replicas of a topic (its config over the broker default).
+    using MinIsrFor = std::function<int32_t(const metadata::MetadataImage&, std::string_view)>;
+
+    ReplicaManager(int32_t local_id, storage::LogManager& logs, MinIsrFor min_isr_for);
+
+    // Follows a new image: partitions of deleted topics are dropped, new ones whose log exists
+    // are added, leadership and ISR are updated. On the image publisher's thread.
+    void apply_image(const metadata::MetadataImage& image);
+
+    // nullptr when this node hosts no such partition.
+    std::shared_ptr<Partition> get(std::string_view topic, int32_t partition) const;
+    std::vector<std::shared_ptr<Partition>> all() const;
+
+private:
+    const int32_t local_id_;
+    storage::LogManager& logs_;
+    MinIsrFor min_isr_for_;
+
+    mutable std::shared_mutex mutex_;
+    // topic → partition index → partition
+    std::map<std::string, std::map<int32_t, std::shared_ptr<Partition>>, std::less<>> partitions_;
+};
+
+}  // namespace gregor::replication

@@ -1,0 +1,317 @@
+// Fetch for consumers (Kafka's KafkaApis.handleFetchRequest, ReplicaManager.fetchMessages and
+// DelayedFetch): whole batches below the high watermark, read as file slices and sent with
+// sendfile; a fetch with less than min_bytes parks until an append wakes it or max_wait_ms passes.
+// Limits: the request's max_bytes (capped by the broker's fetch.max.bytes) over the response and
+// each partition's partition_max_bytes; as in Kafka (v3+), the first partition with data returns
+// at least one whole batch even when it is larger than both.
+
+#include "gregor/broker/config.h"
+#include "gregor/broker/handlers.h"
+#include "gregor/common/assert.h"
+#include "gregor/protocol/error_codes.h"
+#include "gregor/protocol/messages/core.h"
+#include "gregor/replication/replica_manager.h"
+#include "gregor/storage/leader_epoch_cache.h"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+#include <memory>
+
+namespace gregor::broker {
+
+namespace errc = protocol::error;
+namespace asio = boost::asio;
+using FetchPartitionData = protocol::FetchResponse::FetchableTopicResponse::PartitionData;
+
+namespace {
+
+// One partition of the request, resolved.
+struct Wanted {
+    size_t topic_slot;  // index into the response's topics
+    int32_t partition;
+    int64_t fetch_offset;
+    int32_t max_bytes;
+    int32_t current_leader_epoch;
+    int32_t last_fetched_epoch;
+    std::shared_ptr<replication::Partition> handle;  // null: error set in `error`
+    int16_t error = errc::none;
+};
+
+struct ReadOutcome {
+    FetchPartitionData data;
+    std::vector<FileSlice> slices;
+    uint64_t bytes = 0;
+};
+
+// KIP-320: a consumer whose last fetched epoch ended before its fetch offset has diverged from
+// this log; it is told where its epoch ends instead of getting records.
+bool diverged(const replication::Partition& p, const Wanted& w, FetchPartitionData& out) {
+    if (w.last_fetched_epoch < 0) {
+        return false;
+    }
+    auto end = p.log()->leader_epochs().end_offset_for(w.last_fetched_epoch, p.log_end_offset());
+    if (!end) {
+        return false;
+    }
+    if (end->epoch != w.last_fetched_epoch || end->start_offset < w.fetch_offset) {
+        out.diverging_epoch.epoch = end->epoch;
+        out.diverging_epoch.end_offset = end->start_offset;
+        return true;
+    }
+    return false;
+}
+
+ReadOutcome read_partition(const Wanted& w,
+                           int32_t budget,
+                           bool min_one_batch,
+                           bool read_committed,
+                           int32_t local_id) {
+    ReadOutcome r;
+    r.data.partition_index = w.partition;
+    r.data.high_watermark = -1;
+    r.data.last_stable_offset = -1;
+    r.data.log_start_offset = -1;
+    r.data.preferred_read_replica = -1;
+    r.data.records = protocol::RecordsRef{nullptr, 0, false};
+    if (!read_committed) {
+        r.data.aborted_transactions = std::nullopt;
+    }
+    if (w.handle == nullptr) {
+        r.data.error_code = w.error;
+        return r;
+    }
+    const auto& p = *w.handle;
+    if (!p.is_leader()) {
+        r.data.error_code = errc::not_leader_or_follower;
+        r.data.current_leader.leader_id = p.leader_id();
+        r.data.current_leader.leader_epoch = p.leader_epoch();
+        return r;
+    }
+    if (int16_t e = p.check_leader_epoch(w.current_leader_epoch); e != errc::none) {
+        r.data.error_code = e;
+        r.data.current_leader.leader_id = local_id;
+        r.data.current_leader.leader_epoch = p.leader_epoch();
+        return r;
+    }
+    const int64_t hw = p.high_watermark();
+    r.data.high_watermark = hw;
+    r.data.last_stable_offset = p.last_stable_offset();
+    r.data.log_start_offset = p.log_start_offset();
+    if (diverged(p, w, r.data)) {
+        return r;
+    }
+    const int64_t max_offset = read_committed ? p.last_stable_offset() : hw;
+    const int32_t limit = std::min(w.max_bytes, budget);
+    if (w.fetch_offset >= max_offset && w.fetch_offset <= p.log_end_offset()) {
+        return r;  // nothing committed past it yet: an empty answer, not out of range
+    }
+    auto read = p.log()->read(w.fetch_offset, std::max(limit, 0), max_offset, min_one_batch);
+    if (!read) {
+        switch (read.error().code) {
+            case storage::Errc::offset_out_of_range:
+                r.data.error_code = errc::offset_out_of_range;
+                break;
+            case storage::Errc::io_error:
+            case storage::Errc::log_dir_offline:
+                r.data.error_code = errc::kafka_storage_error;
+                break;
+            default:
+                r.data.error_code = errc::not_leader_or_follower;
+                break;
+        }
+        r.data.high_watermark = -1;
+        r.data.last_stable_offset = -1;
+        r.data.log_start_offset = -1;
+        return r;
+    }
+    r.bytes = static_cast<uint64_t>(read->bytes);
+    r.slices = std::move(read->slices);
+    if (r.bytes > 0) {
+        r.data.records = protocol::RecordsRef::external(r.bytes);
+    }
+    return r;
+}
+
+struct FetchWait {
+    explicit FetchWait(const asio::any_io_executor& ex) : timer(ex) {}
+    asio::steady_timer timer;
+};
+
+// Parks until any of the partitions advances past what the last read saw (`seen`, high watermarks
+// in `wanted` order) or the deadline passes.
+asio::awaitable<void> wait_for_data(const std::vector<Wanted>& wanted,
+                                    const std::vector<int64_t>& seen,
+                                    std::chrono::steady_clock::time_point deadline) {
+    auto ex = co_await asio::this_coro::executor;
+    auto wait = std::make_shared<FetchWait>(ex);
+    std::weak_ptr<FetchWait> weak = wait;
+    std::vector<std::pair<replication::Partition*, uint64_t>> wakers;
+    wakers.reserve(wanted.size());
+    for (const auto& w : wanted) {
+        if (w.handle == nullptr) {
+            continue;
+        }
+        wakers.emplace_back(w.handle.get(), w.handle->add_waker([weak] {
+            if (auto s = weak.lock()) {
+                asio::post(s->timer.get_executor(), [weak] {
+                    if (auto s2 = weak.lock()) {
+                        s2->timer.cancel();
+                    }
+                });
+            }
+        }));
+    }
+    // An append between the read and the registration would otherwise go unnoticed.
+    bool moved = false;
+    for (size_t i = 0; i < wanted.size() && !moved; ++i) {
+        moved = wanted[i].handle != nullptr && wanted[i].handle->high_watermark() != seen[i];
+    }
+    if (!moved) {
+        wait->timer.expires_at(deadline);
+        boost::system::error_code ec;
+        co_await wait->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    }
+    for (auto& [partition, id] : wakers) {
+        partition->cancel_waker(id);
+    }
+}
+
+// Resolves the request's partitions against the image and the hosted partitions.
+std::vector<Wanted> resolve(const RequestContext& ctx,
+                            const protocol::FetchRequest& req,
+                            protocol::FetchResponse& resp) {
+    const auto image = ctx.broker.image.current();
+    std::vector<Wanted> wanted;
+    for (const auto& t : req.topics) {
+        const metadata::TopicImage* topic =
+            ctx.version >= 13 ? image->topic(t.topic_id) : image->topic(t.topic);
+        auto& tout = resp.responses.emplace_back();
+        tout.topic = t.topic;
+        tout.topic_id = t.topic_id;
+        for (const auto& p : t.partitions) {
+            Wanted w{resp.responses.size() - 1,
+                     p.partition,
+                     p.fetch_offset,
+                     p.partition_max_bytes,
+                     p.current_leader_epoch,
+                     p.last_fetched_epoch,
+                     nullptr};
+            if (topic == nullptr) {
+                w.error =
+                    ctx.version >= 13 ? errc::unknown_topic_id : errc::unknown_topic_or_partition;
+            } else if (ctx.broker.replicas != nullptr) {
+                w.handle = ctx.broker.replicas->get(topic->name, p.partition);
+                if (w.handle == nullptr) {
+                    w.error = topic->partitions.count(p.partition) != 0
+                                  ? errc::not_leader_or_follower
+                                  : errc::unknown_topic_or_partition;
+                }
+            } else {
+                w.error = errc::not_leader_or_follower;
+            }
+            wanted.push_back(std::move(w));
+        }
+    }
+    return wanted;
+}
+
+net::Response encode(const RequestContext& ctx,
+                     protocol::FetchResponse& resp,
+                     std::vector<ReadOutcome>& outcomes,
+                     const std::vector<Wanted>& wanted) {
+    std::vector<std::vector<FileSlice>> slices;
+    for (size_t i = 0; i < outcomes.size(); ++i) {
+        resp.responses[wanted[i].topic_slot].partitions.push_back(std::move(outcomes[i].data));
+        if (outcomes[i].bytes > 0) {
+            slices.push_back(std::move(outcomes[i].slices));
+        }
+    }
+    protocol::ChunkedWriter w;
+    w.write_int32(ctx.header.correlation_id);
+    if (protocol::response_header_version(ctx.api, ctx.version) >= 1) {
+        w.write_uvarint(0);
+    }
+    resp.write(w, ctx.version);
+    // Chunks and the partitions' slices alternate: chunk, slices, chunk, ..., chunk.
+    auto& chunks = w.chunks();
+    GREGOR_ASSERT(chunks.size() == slices.size() + 1, "one chunk more than records fields");
+    net::Response out;
+    for (size_t i = 0; i < chunks.size(); ++i) {
+        if (!chunks[i].empty()) {
+            out.parts.emplace_back(std::move(chunks[i]));
+        }
+        if (i < slices.size()) {
+            for (auto& s : slices[i]) {
+                out.parts.emplace_back(std::move(s));
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+asio::awaitable<net::Response> handle_fetch(RequestContext& ctx) {
+    protocol::FetchRequest req;
+    if (!ctx.decode(req)) {
+        co_return net::Response::close_connection();
+    }
+    protocol::FetchResponse resp;
+    resp.session_id = 0;
+    const int32_t replica_id = ctx.version >= 15 ? req.replica_state.replica_id : req.replica_id;
+    if (replica_id >= 0) {
+        // Follower fetching comes with replication; until then no node follows us.
+        resp.error_code = errc::unknown_server_error;
+        co_return respond(ctx, resp);
+    }
+    if (req.session_id != 0) {
+        // Incremental sessions: every fetch here is sessionless (session id 0 in our answers),
+        // so a client never has one to continue.
+        resp.error_code = errc::fetch_session_id_not_found;
+        co_return respond(ctx, resp);
+    }
+    const bool read_committed = req.isolation_level == 1;
+    const int32_t broker_max =
+        ctx.broker.config != nullptr ? ctx.broker.config->get_int("fetch.max.bytes") : INT32_MAX;
+    const int32_t response_max = std::max(0, std::min(req.max_bytes, broker_max));
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
+    auto wanted = resolve(ctx, req, resp);
+    std::vector<ReadOutcome> outcomes;
+    std::vector<int64_t> seen(wanted.size(), -1);
+    for (;;) {
+        outcomes.clear();
+        outcomes.reserve(wanted.size());
+        int64_t budget = response_max;
+        uint64_t total = 0;
+        bool any_error = false;
+        bool min_one = true;
+        for (size_t i = 0; i < wanted.size(); ++i) {
+            const auto& w = wanted[i];
+            seen[i] = w.handle != nullptr ? w.handle->high_watermark() : -1;
+            auto r = read_partition(w, static_cast<int32_t>(std::max<int64_t>(budget, 0)), min_one,
+                                    read_committed, ctx.broker.node_id);
+            any_error = any_error || r.data.error_code != errc::none
+                        || r.data.diverging_epoch.epoch >= 0;
+            if (r.bytes > 0) {
+                min_one = false;
+                budget -= static_cast<int64_t>(r.bytes);
+                total += r.bytes;
+            }
+            outcomes.push_back(std::move(r));
+        }
+        if (total >= static_cast<uint64_t>(std::max(req.min_bytes, 0)) || any_error
+            || wanted.empty() || std::chrono::steady_clock::now() >= deadline) {
+            break;
+        }
+        co_await wait_for_data(wanted, seen, deadline);
+    }
+    co_return encode(ctx, resp, outcomes, wanted);
+}
+
+}  // namespace gregor::broker
