@@ -516,6 +516,8 @@ std::vector<Row> definition_rows(const char* cores) {
          "Most bytes returned by one consumer fetch.", K},
         {"max.incremental.fetch.session.cache.slots", I, "1000", at_least(0), MED, RO,
          "Incremental fetch sessions kept per broker.", K},
+        {"max.request.partition.size.limit", I, "2000", at_least(1), LOW, RO,
+         "Most partitions one DescribeTopicPartitions answer holds.", K},
 
         // --- Groups and offsets ---
         {"offsets.topic.num.partitions", I, "50", at_least(1), HIGH, RO,

@@ -12,8 +12,11 @@ constexpr HandlerEntry kHandlers[] = {
     {18, 0, 4, &handle_api_versions, nullptr},
     {19, 2, 7, nullptr, &handle_create_topics},
     {20, 1, 6, nullptr, &handle_delete_topics},
+    {21, 0, 2, &handle_delete_records, nullptr},
     {23, 2, 4, &handle_offset_for_leader_epoch, nullptr},
+    {35, 1, 4, &handle_describe_log_dirs, nullptr},
     {60, 0, 2, &handle_describe_cluster, nullptr},
+    {75, 0, 0, &handle_describe_topic_partitions, nullptr},
 };
 }  // namespace
 

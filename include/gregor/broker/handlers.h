@@ -33,6 +33,7 @@ const HandlerEntry* find_handler(int16_t api_key);
 net::Response handle_api_versions(RequestContext& ctx);
 net::Response handle_metadata(RequestContext& ctx);
 net::Response handle_describe_cluster(RequestContext& ctx);
+net::Response handle_describe_topic_partitions(RequestContext& ctx);
 
 // Topic family (handlers/topics.cc): answered by the controller.
 boost::asio::awaitable<net::Response> handle_create_topics(RequestContext& ctx);
@@ -45,6 +46,10 @@ boost::asio::awaitable<net::Response> handle_fetch(RequestContext& ctx);
 // Offsets family (handlers/offsets.cc).
 net::Response handle_list_offsets(RequestContext& ctx);
 net::Response handle_offset_for_leader_epoch(RequestContext& ctx);
+
+// Log family (handlers/log_dirs.cc).
+net::Response handle_delete_records(RequestContext& ctx);
+net::Response handle_describe_log_dirs(RequestContext& ctx);
 
 // ApiVersions for a version we do not know: v0 body, UNSUPPORTED_VERSION, our ranges (KIP-511).
 net::Response api_versions_unsupported(int32_t correlation_id);

@@ -9,6 +9,7 @@
 #include "gregor/protocol/messages/core.h"
 #include "gregor/protocol/messages/topic_admin.h"
 
+#include <algorithm>
 #include <regex>
 
 namespace gregor::broker {
@@ -77,6 +78,43 @@ void add_topic(protocol::MetadataResponse& resp,
             p.error_code = errc::leader_not_available;
         }
     }
+}
+
+using DescribedTopic =
+    protocol::DescribeTopicPartitionsResponse::DescribeTopicPartitionsResponseTopic;
+
+// One topic's partitions from `first` on, at most `limit`; the index of the first one left out,
+// or -1 when all fit.
+int32_t describe_partitions(DescribedTopic& out,
+                            const metadata::MetadataImage& image,
+                            const metadata::TopicImage& topic,
+                            int32_t first,
+                            int32_t& limit) {
+    out.name = topic.name;
+    out.topic_id = topic.id;
+    out.is_internal = controller::is_internal_topic(topic.name);
+    for (auto it = topic.partitions.lower_bound(first); it != topic.partitions.end(); ++it) {
+        if (limit <= 0) {
+            return it->first;
+        }
+        const auto& [index, part] = *it;
+        auto& p = out.partitions.emplace_back();
+        p.partition_index = index;
+        p.leader_id = part.leader;
+        p.leader_epoch = part.leader_epoch;
+        p.replica_nodes = part.replicas;
+        p.isr_nodes = part.isr;
+        p.eligible_leader_replicas = part.elr;
+        p.last_known_elr = part.last_known_elr;
+        for (int32_t r : part.replicas) {
+            const metadata::BrokerRegistration* b = image.broker(r);
+            if (b == nullptr || b->fenced) {
+                p.offline_replicas.push_back(r);
+            }
+        }
+        --limit;
+    }
+    return -1;
 }
 
 }  // namespace
@@ -231,6 +269,70 @@ net::Response handle_describe_cluster(RequestContext& ctx) {
         out.port = ep->port;
         out.rack = b.rack;
         out.is_fenced = b.fenced;
+    }
+    return respond(ctx, resp);
+}
+
+// Kafka's DescribeTopicPartitionsRequestHandler: the requested topics (every topic when none is
+// named) in name order, from the cursor on, at most response_partition_limit partitions (capped by
+// max.request.partition.size.limit); the next cursor says where the next page starts.
+net::Response handle_describe_topic_partitions(RequestContext& ctx) {
+    protocol::DescribeTopicPartitionsRequest req;
+    if (!ctx.decode(req)) {
+        return net::Response::close_connection();
+    }
+    const auto image = ctx.broker.image.current();
+    std::vector<std::string> names;
+    if (req.topics.empty()) {
+        for (const auto& [name, topic] : image->topics_by_name()) {
+            names.push_back(name);
+        }
+    } else {
+        for (const auto& t : req.topics) {
+            names.push_back(t.name);
+        }
+        std::sort(names.begin(), names.end());
+        names.erase(std::unique(names.begin(), names.end()), names.end());
+    }
+    int32_t limit = req.response_partition_limit;
+    if (ctx.broker.config != nullptr) {
+        limit = std::min(limit, ctx.broker.config->get_int("max.request.partition.size.limit"));
+    }
+    limit = std::max(limit, 1);
+    protocol::DescribeTopicPartitionsResponse resp;
+    for (const auto& name : names) {
+        int32_t first = 0;
+        if (req.cursor) {
+            if (name < req.cursor->topic_name) {
+                continue;
+            }
+            if (name == req.cursor->topic_name) {
+                first = req.cursor->partition_index;
+            }
+        }
+        const metadata::TopicImage* topic = image->topic(name);
+        auto& out = resp.topics.emplace_back();
+        if (topic == nullptr) {
+            out.name = name;
+            out.error_code = controller::validate_topic_name(name)
+                                 ? errc::invalid_topic_exception
+                                 : errc::unknown_topic_or_partition;
+            continue;
+        }
+        if (limit <= 0) {
+            resp.topics.pop_back();
+            resp.next_cursor.emplace();
+            resp.next_cursor->topic_name = name;
+            resp.next_cursor->partition_index = first;
+            break;
+        }
+        const int32_t next = describe_partitions(out, *image, *topic, first, limit);
+        if (next >= 0) {
+            resp.next_cursor.emplace();
+            resp.next_cursor->topic_name = name;
+            resp.next_cursor->partition_index = next;
+            break;
+        }
     }
     return respond(ctx, resp);
 }

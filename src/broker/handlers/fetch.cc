@@ -66,11 +66,8 @@ bool diverged(const replication::Partition& p, const Wanted& w, FetchPartitionDa
     return false;
 }
 
-ReadOutcome read_partition(const Wanted& w,
-                           int32_t budget,
-                           bool min_one_batch,
-                           bool read_committed,
-                           int32_t local_id) {
+ReadOutcome read_partition(
+    const Wanted& w, int32_t budget, bool min_one_batch, bool read_committed, int32_t local_id) {
     ReadOutcome r;
     r.data.partition_index = w.partition;
     r.data.high_watermark = -1;
@@ -296,8 +293,8 @@ asio::awaitable<net::Response> handle_fetch(RequestContext& ctx) {
             seen[i] = w.handle != nullptr ? w.handle->high_watermark() : -1;
             auto r = read_partition(w, static_cast<int32_t>(std::max<int64_t>(budget, 0)), min_one,
                                     read_committed, ctx.broker.node_id);
-            any_error = any_error || r.data.error_code != errc::none
-                        || r.data.diverging_epoch.epoch >= 0;
+            any_error =
+                any_error || r.data.error_code != errc::none || r.data.diverging_epoch.epoch >= 0;
             if (r.bytes > 0) {
                 min_one = false;
                 budget -= static_cast<int64_t>(r.bytes);

@@ -45,11 +45,11 @@ int32_t epoch_at(const replication::Partition& p, int64_t offset) {
     return p.log()->leader_epochs().epoch_for_offset(offset).value_or(-1);
 }
 
-void list_one(const replication::Partition& p,
-              int64_t timestamp,
-              bool read_committed,
-              protocol::ListOffsetsResponse::ListOffsetsTopicResponse::ListOffsetsPartitionResponse&
-                  out) {
+void list_one(
+    const replication::Partition& p,
+    int64_t timestamp,
+    bool read_committed,
+    protocol::ListOffsetsResponse::ListOffsetsTopicResponse::ListOffsetsPartitionResponse& out) {
     const int64_t fetchable = read_committed ? p.last_stable_offset() : p.high_watermark();
     out.timestamp = -1;
     out.offset = -1;
@@ -119,8 +119,8 @@ net::Response handle_list_offsets(RequestContext& ctx) {
                 continue;
             }
             int16_t error = errc::none;
-            auto partition = leader_for(ctx, *image, t.name, p.partition_index,
-                                        p.current_leader_epoch, error);
+            auto partition =
+                leader_for(ctx, *image, t.name, p.partition_index, p.current_leader_epoch, error);
             out.error_code = error;
             if (partition != nullptr) {
                 list_one(*partition, p.timestamp, read_committed, out);

@@ -191,9 +191,9 @@ asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
                 continue;
             }
             if (auto why = check_one_batch(p.records.bytes(), ctx.version)) {
-                set_error(out, *why == "zstd" ? errc::unsupported_compression_type
-                                              : errc::invalid_record,
-                          *why == "zstd" ? std::nullopt : std::optional(*why));
+                set_error(
+                    out, *why == "zstd" ? errc::unsupported_compression_type : errc::invalid_record,
+                    *why == "zstd" ? std::nullopt : std::optional(*why));
                 continue;
             }
             auto partition = replicas != nullptr ? replicas->get(topic->name, p.index) : nullptr;
