@@ -20,7 +20,10 @@ inline constexpr int16_t invalid_required_acks = 21;
 inline constexpr int16_t cluster_authorization_failed = 31;
 inline constexpr int16_t unsupported_version = 35;
 inline constexpr int16_t invalid_request = 42;
+inline constexpr int16_t fetch_session_id_not_found = 70;
+inline constexpr int16_t invalid_fetch_session_epoch = 71;
 inline constexpr int16_t unknown_topic_id = 100;
+inline constexpr int16_t fetch_session_topic_id_error = 106;
 inline constexpr int16_t unsupported_endpoint_type = 115;
 
 }  // namespace gregor::protocol::error
