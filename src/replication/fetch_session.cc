@@ -55,17 +55,17 @@ struct PartKeyHash {
     }
 };
 
-template <typename Vec>
-size_t dedupe_into(const FetchPartitionRequest& p,
-                   std::unordered_map<PartKey, size_t, PartKeyHash>& seen,
-                   Vec& out) {
+// Kafka keys a request's partitions by a map: a repeated partition keeps its first position and
+// takes its last parameters.
+void dedupe_into(const FetchPartitionRequest& p,
+                 std::unordered_map<PartKey, size_t, PartKeyHash>& seen,
+                 std::vector<FetchPartitionRequest>& out) {
     auto [it, inserted] = seen.try_emplace(key_of(p.key), out.size());
     if (inserted) {
         out.push_back(p);
     } else {
         out[it->second] = p;
     }
-    return it->second;
 }
 
 }  // namespace
