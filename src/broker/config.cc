@@ -569,6 +569,10 @@ std::vector<Row> definition_rows(const char* cores) {
          "Descriptors that segment files may hold open across every partition (least recently "
          "used closed first); 0 = half of the process's open-file limit.",
          G},
+        {"gregor.delayed.operations.max", I, "100000", at_least(0), MED, RO,
+         "Operations parked waiting on partitions (long-poll fetches, acks=all produces); past "
+         "it a request is answered at once instead of waiting.",
+         G},
         {"gregor.admin.http.port", I, "9644", between(-1, 65535), MED, RO,
          "Port of the admin HTTP server (/metrics for Prometheus, health); 0 = any free port, "
          "-1 = disabled.",
