@@ -485,6 +485,11 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
             return min_insync_replicas(config_, image.topic_configs(topic));
         });
     state_.replicas = replicas_.get();
+    // Kafka shards the cache eight ways to spread its lock; each shard holds slots / 8.
+    const int32_t slots = config_.get_int("max.incremental.fetch.session.cache.slots");
+    fetch_sessions_ = std::make_unique<replication::FetchSessionCache>(
+        slots, replication::kDefaultFetchSessionEvictionMs, slots >= 8 ? 8 : 1);
+    state_.fetch_sessions = fetch_sessions_.get();
     auto loaded = logs_->startup();
     if (!loaded) {
         return unexpected<std::string>(loaded.error().message);

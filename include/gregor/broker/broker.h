@@ -9,6 +9,7 @@
 #include "gregor/common/result.h"
 #include "gregor/controller/quorum_controller.h"
 #include "gregor/net/server.h"
+#include "gregor/replication/fetch_session.h"
 #include "gregor/replication/replica_manager.h"
 #include "gregor/storage/log_cleaner.h"
 #include "gregor/storage/log_manager.h"
@@ -54,6 +55,7 @@ private:
     std::unique_ptr<storage::LogCleaner> cleaner_;  // before logs_: the manager calls into it
     std::unique_ptr<storage::LogManager> logs_;
     std::unique_ptr<replication::ReplicaManager> replicas_;  // after logs_: holds their logs
+    std::unique_ptr<replication::FetchSessionCache> fetch_sessions_;
     std::unique_ptr<controller::QuorumController> controller_;
     std::shared_ptr<const metadata::MetadataImage> last_image_;  // what on_image saw last
     KafkaDispatcher dispatcher_;

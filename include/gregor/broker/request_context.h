@@ -23,6 +23,7 @@ class LogManager;
 }
 namespace gregor::replication {
 class ReplicaManager;
+class FetchSessionCache;
 }
 
 namespace gregor::broker {
@@ -42,6 +43,8 @@ struct BrokerState {
     storage::LogManager* logs = nullptr;
     // The partitions this node hosts (leadership, high watermark); set with `logs`.
     replication::ReplicaManager* replicas = nullptr;
+    // KIP-227 incremental fetch sessions (max.incremental.fetch.session.cache.slots).
+    replication::FetchSessionCache* fetch_sessions = nullptr;
 };
 
 struct RequestContext {

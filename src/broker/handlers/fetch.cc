@@ -10,6 +10,7 @@
 #include "gregor/common/assert.h"
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/core.h"
+#include "gregor/replication/fetch_session.h"
 #include "gregor/replication/replica_manager.h"
 #include "gregor/storage/leader_epoch_cache.h"
 
@@ -32,7 +33,8 @@ namespace {
 
 // One partition of the request, resolved.
 struct Wanted {
-    size_t topic_slot;  // index into the response's topics
+    protocol::Uuid topic_id;
+    std::string topic;  // empty: an unknown topic id
     int32_t partition;
     int64_t fetch_offset;
     int32_t max_bytes;
@@ -178,52 +180,111 @@ asio::awaitable<void> wait_for_data(const std::vector<Wanted>& wanted,
     }
 }
 
-// Resolves the request's partitions against the image and the hosted partitions.
-std::vector<Wanted> resolve(const RequestContext& ctx,
-                            const protocol::FetchRequest& req,
-                            protocol::FetchResponse& resp) {
-    const auto image = ctx.broker.image.current();
-    std::vector<Wanted> wanted;
-    for (const auto& t : req.topics) {
-        const metadata::TopicImage* topic =
-            ctx.version >= 13 ? image->topic(t.topic_id) : image->topic(t.topic);
-        auto& tout = resp.responses.emplace_back();
-        tout.topic = t.topic;
-        tout.topic_id = t.topic_id;
-        for (const auto& p : t.partitions) {
-            Wanted w{resp.responses.size() - 1,
-                     p.partition,
-                     p.fetch_offset,
-                     p.partition_max_bytes,
-                     p.current_leader_epoch,
-                     p.last_fetched_epoch,
-                     nullptr};
-            if (topic == nullptr) {
-                w.error =
-                    ctx.version >= 13 ? errc::unknown_topic_id : errc::unknown_topic_or_partition;
-            } else if (ctx.broker.replicas != nullptr) {
-                w.handle = ctx.broker.replicas->get(topic->name, p.partition);
-                if (w.handle == nullptr) {
-                    w.error = topic->partitions.count(p.partition) != 0
-                                  ? errc::not_leader_or_follower
-                                  : errc::unknown_topic_or_partition;
-                }
-            } else {
-                w.error = errc::not_leader_or_follower;
-            }
-            wanted.push_back(std::move(w));
+// The request's partitions and forgotten topics as the session cache takes them: by name before
+// v13, by topic id (and the name it resolves to now) from v13.
+void session_input(const protocol::FetchRequest& req,
+                   int16_t version,
+                   const metadata::MetadataImage& image,
+                   std::vector<replication::FetchPartitionRequest>& data,
+                   std::vector<replication::FetchPartitionKey>& forgotten) {
+    auto name_of = [&](const protocol::FetchRequest::FetchTopic& t) -> std::string {
+        if (version < replication::kFirstTopicIdFetchVersion) {
+            return t.topic;
         }
+        const metadata::TopicImage* topic = image.topic(t.topic_id);
+        return topic != nullptr ? topic->name : std::string();
+    };
+    for (const auto& t : req.topics) {
+        const std::string name = name_of(t);
+        for (const auto& p : t.partitions) {
+            replication::FetchPartitionRequest r;
+            r.key = {
+                version >= replication::kFirstTopicIdFetchVersion ? t.topic_id : protocol::Uuid{},
+                name, p.partition};
+            r.fetch_offset = p.fetch_offset;
+            r.log_start_offset = p.log_start_offset;
+            r.max_bytes = p.partition_max_bytes;
+            r.current_leader_epoch = p.current_leader_epoch;
+            r.last_fetched_epoch = p.last_fetched_epoch;
+            data.push_back(std::move(r));
+        }
+    }
+    for (const auto& f : req.forgotten_topics_data) {
+        std::string name = f.topic;
+        if (version >= replication::kFirstTopicIdFetchVersion) {
+            const metadata::TopicImage* topic = image.topic(f.topic_id);
+            name = topic != nullptr ? topic->name : std::string();
+        }
+        for (int32_t p : f.partitions) {
+            forgotten.push_back(
+                {version >= replication::kFirstTopicIdFetchVersion ? f.topic_id : protocol::Uuid{},
+                 name, p});
+        }
+    }
+}
+
+// Finds the hosted partition of each partition to read, or the error it gets.
+std::vector<Wanted> resolve(const RequestContext& ctx,
+                            const metadata::MetadataImage& image,
+                            const std::vector<replication::FetchPartitionRequest>& parts) {
+    std::vector<Wanted> wanted;
+    wanted.reserve(parts.size());
+    for (const auto& p : parts) {
+        Wanted w{p.key.topic_id,       p.key.topic, p.key.partition,
+                 p.fetch_offset,       p.max_bytes, p.current_leader_epoch,
+                 p.last_fetched_epoch, nullptr};
+        const metadata::TopicImage* topic =
+            p.key.topic.empty() ? nullptr : image.topic(p.key.topic);
+        if (topic == nullptr) {
+            w.error = ctx.version >= replication::kFirstTopicIdFetchVersion
+                          ? errc::unknown_topic_id
+                          : errc::unknown_topic_or_partition;
+        } else if (ctx.broker.replicas != nullptr) {
+            w.handle = ctx.broker.replicas->get(topic->name, p.key.partition);
+            if (w.handle == nullptr) {
+                w.error = topic->partitions.count(p.key.partition) != 0
+                              ? errc::not_leader_or_follower
+                              : errc::unknown_topic_or_partition;
+            }
+        } else {
+            w.error = errc::not_leader_or_follower;
+        }
+        wanted.push_back(std::move(w));
     }
     return wanted;
 }
 
+replication::FetchPartitionResult session_result(const ReadOutcome& r) {
+    replication::FetchPartitionResult out;
+    out.error_code = r.data.error_code;
+    out.high_watermark = r.data.high_watermark;
+    out.last_stable_offset = r.data.last_stable_offset;
+    out.log_start_offset = r.data.log_start_offset;
+    out.has_records = r.bytes > 0;
+    out.preferred_read_replica = r.data.preferred_read_replica;
+    out.has_diverging_epoch = r.data.diverging_epoch.epoch >= 0;
+    return out;
+}
+
+// The response: the selected partitions, consecutive partitions of a topic under one topic entry
+// (as Kafka's FetchResponse.of), records as file slices between the encoded chunks.
 net::Response encode(const RequestContext& ctx,
                      protocol::FetchResponse& resp,
                      std::vector<ReadOutcome>& outcomes,
-                     const std::vector<Wanted>& wanted) {
+                     const std::vector<Wanted>& wanted,
+                     const std::vector<size_t>& included) {
     std::vector<std::vector<FileSlice>> slices;
-    for (size_t i = 0; i < outcomes.size(); ++i) {
-        resp.responses[wanted[i].topic_slot].partitions.push_back(std::move(outcomes[i].data));
+    for (size_t i : included) {
+        const Wanted& w = wanted[i];
+        const bool by_id = ctx.version >= replication::kFirstTopicIdFetchVersion;
+        if (resp.responses.empty()
+            || (by_id ? !(resp.responses.back().topic_id == w.topic_id)
+                      : resp.responses.back().topic != w.topic)) {
+            auto& t = resp.responses.emplace_back();
+            t.topic = w.topic;
+            t.topic_id = w.topic_id;
+        }
+        resp.responses.back().partitions.push_back(std::move(outcomes[i].data));
         if (outcomes[i].bytes > 0) {
             slices.push_back(std::move(outcomes[i].slices));
         }
@@ -243,12 +304,18 @@ net::Response encode(const RequestContext& ctx,
             out.parts.emplace_back(std::move(chunks[i]));
         }
         if (i < slices.size()) {
-            for (auto& s : slices[i]) {
-                out.parts.emplace_back(std::move(s));
+            for (auto& sl : slices[i]) {
+                out.parts.emplace_back(std::move(sl));
             }
         }
     }
     return out;
+}
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace
@@ -259,18 +326,33 @@ asio::awaitable<net::Response> handle_fetch(RequestContext& ctx) {
         co_return net::Response::close_connection();
     }
     protocol::FetchResponse resp;
-    resp.session_id = 0;
+    resp.session_id = replication::kInvalidSessionId;
     const int32_t replica_id = ctx.version >= 15 ? req.replica_state.replica_id : req.replica_id;
     if (replica_id >= 0) {
         // Follower fetching comes with replication; until then no node follows us.
         resp.error_code = errc::unknown_server_error;
         co_return respond(ctx, resp);
     }
-    if (req.session_id != 0) {
-        // Incremental sessions: every fetch here is sessionless (session id 0 in our answers),
-        // so a client never has one to continue.
-        resp.error_code = errc::fetch_session_id_not_found;
-        co_return respond(ctx, resp);
+    const auto image = ctx.broker.image.current();
+    std::vector<replication::FetchPartitionRequest> data;
+    std::vector<replication::FetchPartitionKey> forgotten;
+    session_input(req, ctx.version, *image, data, forgotten);
+    std::unique_ptr<replication::FetchContext> session;
+    std::vector<Wanted> wanted;
+    if (ctx.broker.fetch_sessions != nullptr) {
+        session = ctx.broker.fetch_sessions->new_context(
+            ctx.version, req.session_id, req.session_epoch, false, std::move(data),
+            std::move(forgotten), now_ms(), [&image](const protocol::Uuid& id) {
+                const metadata::TopicImage* t = image->topic(id);
+                return t != nullptr ? t->name : std::string();
+            });
+        if (session->error_code() != errc::none) {
+            resp.error_code = session->error_code();
+            co_return respond(ctx, resp);
+        }
+        wanted = resolve(ctx, *image, session->partitions());
+    } else {
+        wanted = resolve(ctx, *image, data);
     }
     const bool read_committed = req.isolation_level == 1;
     const int32_t broker_max =
@@ -278,7 +360,6 @@ asio::awaitable<net::Response> handle_fetch(RequestContext& ctx) {
     const int32_t response_max = std::max(0, std::min(req.max_bytes, broker_max));
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
-    auto wanted = resolve(ctx, req, resp);
     std::vector<ReadOutcome> outcomes;
     std::vector<int64_t> seen(wanted.size(), -1);
     for (;;) {
@@ -308,7 +389,23 @@ asio::awaitable<net::Response> handle_fetch(RequestContext& ctx) {
         }
         co_await wait_for_data(wanted, seen, deadline);
     }
-    co_return encode(ctx, resp, outcomes, wanted);
+    std::vector<size_t> included;
+    if (session != nullptr) {
+        std::vector<replication::FetchPartitionResult> results;
+        results.reserve(outcomes.size());
+        for (const auto& o : outcomes) {
+            results.push_back(session_result(o));
+        }
+        auto sel = session->select(results, now_ms());
+        resp.error_code = sel.error_code;
+        resp.session_id = sel.session_id;
+        included = std::move(sel.included);
+    } else {
+        for (size_t i = 0; i < outcomes.size(); ++i) {
+            included.push_back(i);
+        }
+    }
+    co_return encode(ctx, resp, outcomes, wanted, included);
 }
 
 }  // namespace gregor::broker
