@@ -81,6 +81,37 @@ std::optional<std::string> check_one_batch(std::span<const uint8_t> records, int
     return std::nullopt;
 }
 
+// Kafka's LogValidator for compacted topics: every record needs a key. The per-record errors
+// (batch_index is the record's index in the batch), empty when all have one.
+std::vector<protocol::ProduceResponse::TopicProduceResponse::PartitionProduceResponse::
+                BatchIndexAndErrorMessage>
+keyless_records(std::span<const uint8_t> batch,
+                const storage::TopicPartition& tp,
+                size_t max_uncompressed) {
+    std::vector<PartitionResponse::BatchIndexAndErrorMessage> errors;
+    protocol::RecordBatchView view(batch);
+    if (view.validate() != protocol::BatchError::kOk || view.is_control()) {
+        return errors;  // the log reports corrupt batches
+    }
+    std::vector<uint8_t> scratch;
+    auto records = view.records(scratch, max_uncompressed);
+    if (!records) {
+        return errors;
+    }
+    int32_t index = 0;
+    while (auto r = records->next()) {
+        if (!r->key) {
+            auto& e = errors.emplace_back();
+            e.batch_index = index;
+            e.batch_index_error_message = "Compacted topic cannot accept message without key in "
+                                          "topic partition "
+                                          + tp.topic + "-" + std::to_string(tp.partition) + ".";
+        }
+        ++index;
+    }
+    return errors;
+}
+
 struct Pending {
     PartitionResponse* response;
     std::shared_ptr<replication::Partition> partition;
@@ -204,6 +235,16 @@ asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
                 continue;
             }
             auto bytes = ctx.mutable_records(p.records);
+            const auto config = partition->log()->config();
+            if (config.cleanup_compact) {
+                auto errors = keyless_records(bytes, partition->topic_partition(),
+                                              static_cast<size_t>(config.max_message_bytes) * 64);
+                if (!errors.empty()) {
+                    set_error(out, errc::invalid_record, errors.front().batch_index_error_message);
+                    out.record_errors = std::move(errors);
+                    continue;
+                }
+            }
             auto appended = partition->append_as_leader(bytes, req.acks);
             if (appended.error.code != errc::none) {
                 const int16_t code = appended.storage_failed
