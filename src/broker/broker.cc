@@ -313,6 +313,16 @@ storage::LogConfig log_config_for(const Config& config, const metadata::ConfigMa
     if (auto it = v.find("preallocate"); it != v.end()) {
         lc.preallocate = it->second == "true";
     }
+    if (auto it = v.find("compression.type"); it != v.end()) {
+        static const std::pair<const char*, int8_t> kCodecs[] = {
+            {"producer", -1}, {"uncompressed", 0}, {"gzip", 1},
+            {"snappy", 2},    {"lz4", 3},          {"zstd", 4}};
+        for (const auto& [name, id] : kCodecs) {
+            if (it->second == name) {
+                lc.compression_type = id;
+            }
+        }
+    }
     return lc;
 }
 

@@ -7,6 +7,7 @@
 
 #include "gregor/broker/handlers.h"
 #include "gregor/controller/quorum_controller.h"
+#include "gregor/protocol/compression.h"
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/core.h"
 #include "gregor/protocol/record_batch.h"
@@ -103,13 +104,65 @@ keyless_records(std::span<const uint8_t> batch,
         if (!r->key) {
             auto& e = errors.emplace_back();
             e.batch_index = index;
-            e.batch_index_error_message = "Compacted topic cannot accept message without key in "
-                                          "topic partition "
-                                          + tp.topic + "-" + std::to_string(tp.partition) + ".";
+            e.batch_index_error_message =
+                "Compacted topic cannot accept message without key in "
+                "topic partition "
+                + tp.topic + "-" + std::to_string(tp.partition) + ".";
         }
         ++index;
     }
     return errors;
+}
+
+// compression.type other than "producer": the batch rebuilt with the topic's codec (Kafka's
+// LogValidator recompresses the same way), or nullopt when it already uses it or cannot be read
+// (the log then reports why).
+std::optional<std::vector<uint8_t>> recompress(std::span<const uint8_t> batch,
+                                               int8_t codec,
+                                               size_t max_uncompressed) {
+    protocol::RecordBatchView view(batch);
+    auto target = protocol::compression_type_from_id(codec);
+    if (!target || view.validate() != protocol::BatchError::kOk || view.is_control()
+        || view.compression() == *target) {
+        return std::nullopt;
+    }
+    protocol::BatchOptions o;
+    o.compression = *target;
+    o.timestamp_type = view.timestamp_type();
+    o.transactional = view.is_transactional();
+    o.producer_id = view.producer_id();
+    o.producer_epoch = view.producer_epoch();
+    o.base_sequence = view.base_sequence();
+    o.last_offset_delta = view.last_offset_delta();
+    protocol::RecordBatchBuilder builder(o);
+    std::vector<uint8_t> scratch;
+    auto records = view.records(scratch, max_uncompressed);
+    if (!records) {
+        return std::nullopt;
+    }
+    std::vector<protocol::RecordHeader> headers;
+    while (auto r = records->next()) {
+        headers.clear();
+        auto it = r->headers();
+        while (auto h = it.next()) {
+            headers.push_back(*h);
+        }
+        protocol::RecordInput in;
+        in.timestamp = view.record_timestamp(*r);
+        in.key = r->key;
+        in.value = r->value;
+        in.headers = headers;
+        in.offset_delta = r->offset_delta;
+        builder.append(in);
+    }
+    if (records->error() != protocol::BatchError::kOk) {
+        return std::nullopt;
+    }
+    std::vector<uint8_t> out;
+    if (builder.build(out) != protocol::BuildError::kOk) {
+        return std::nullopt;
+    }
+    return out;
 }
 
 struct Pending {
@@ -243,6 +296,14 @@ asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
                     set_error(out, errc::invalid_record, errors.front().batch_index_error_message);
                     out.record_errors = std::move(errors);
                     continue;
+                }
+            }
+            std::optional<std::vector<uint8_t>> rebuilt;
+            if (config.compression_type >= 0) {
+                rebuilt = recompress(bytes, config.compression_type,
+                                     static_cast<size_t>(config.max_message_bytes) * 64);
+                if (rebuilt) {
+                    bytes = *rebuilt;
                 }
             }
             auto appended = partition->append_as_leader(bytes, req.acks);
