@@ -493,7 +493,8 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
         config_.node_id(), *logs_,
         [this](const metadata::MetadataImage& image, std::string_view topic) {
             return min_insync_replicas(config_, image.topic_configs(topic));
-        });
+        },
+        static_cast<size_t>(config_.get_int("gregor.delayed.operations.max")));
     state_.replicas = replicas_.get();
     // Kafka shards the cache eight ways to spread its lock; each shard holds slots / 8.
     const int32_t slots = config_.get_int("max.incremental.fetch.session.cache.slots");

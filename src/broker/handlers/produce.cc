@@ -11,16 +11,12 @@
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/core.h"
 #include "gregor/protocol/record_batch.h"
+#include "gregor/replication/delayed_operations.h"
 #include "gregor/replication/replica_manager.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
-#include <memory>
 
 namespace gregor::broker {
 
@@ -171,11 +167,6 @@ struct Pending {
     int64_t required_offset;  // the high watermark that acknowledges this append
 };
 
-struct AckWait {
-    explicit AckWait(const asio::any_io_executor& ex) : timer(ex) {}
-    asio::steady_timer timer;
-};
-
 bool all_acknowledged(const std::vector<Pending>& pending) {
     for (const auto& p : pending) {
         if (p.partition->high_watermark() < p.required_offset) {
@@ -187,36 +178,22 @@ bool all_acknowledged(const std::vector<Pending>& pending) {
 
 // acks=-1: waits until every partition's high watermark reaches its appended batch, or the
 // deadline; REQUEST_TIMED_OUT for the partitions still short then (Kafka's DelayedProduce).
-asio::awaitable<void> await_replication(std::vector<Pending>& pending, int32_t timeout_ms) {
+asio::awaitable<void> await_replication(std::vector<Pending>& pending,
+                                        int32_t timeout_ms,
+                                        replication::WatchList& watches) {
     if (all_acknowledged(pending)) {
         co_return;
     }
-    auto ex = co_await asio::this_coro::executor;
-    auto wait = std::make_shared<AckWait>(ex);
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
-    while (!all_acknowledged(pending) && std::chrono::steady_clock::now() < deadline) {
-        std::vector<std::pair<replication::Partition*, uint64_t>> wakers;
-        std::weak_ptr<AckWait> weak = wait;
-        for (auto& p : pending) {
-            wakers.emplace_back(p.partition.get(), p.partition->add_waker([weak] {
-                if (auto w = weak.lock()) {
-                    asio::post(w->timer.get_executor(), [weak] {
-                        if (auto w2 = weak.lock()) {
-                            w2->timer.cancel();
-                        }
-                    });
-                }
-            }));
-        }
-        if (!all_acknowledged(pending)) {
-            wait->timer.expires_at(deadline);
-            boost::system::error_code ec;
-            co_await wait->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        }
-        for (auto& [partition, id] : wakers) {
-            partition->cancel_waker(id);
-        }
+    std::vector<storage::TopicPartition> tps;
+    for (const auto& p : pending) {
+        tps.push_back(p.partition->topic_partition());
+    }
+    auto parked = replication::ParkedOperation::park(watches, std::move(tps),
+                                                     replication::kHighWatermarkChanged,
+                                                     co_await asio::this_coro::executor);
+    while (!all_acknowledged(pending) && parked && co_await parked->wait_until(deadline)) {
     }
     for (auto& p : pending) {
         if (p.partition->high_watermark() < p.required_offset) {
@@ -338,7 +315,7 @@ asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
         co_return any_error ? net::Response::close_connection() : net::Response::none();
     }
     if (!pending.empty()) {
-        co_await await_replication(pending, req.timeout_ms);
+        co_await await_replication(pending, req.timeout_ms, replicas->watches());
     }
     co_return respond(ctx, resp);
 }

@@ -1,6 +1,7 @@
 #include "gregor/replication/partition.h"
 
 #include "gregor/protocol/error_codes.h"
+#include "gregor/replication/delayed_operations.h"
 #include "gregor/storage/leader_epoch_cache.h"
 
 #include "../storage/storage_test_util.h"
@@ -108,28 +109,35 @@ TEST_F(PartitionTest, LeaderEpochCheck) {
     EXPECT_EQ(partition_->check_leader_epoch(6), errc::unknown_leader_epoch);
 }
 
-TEST_F(PartitionTest, WakersFireOnceOnAppendAndCanBeCancelled) {
+TEST_F(PartitionTest, AppendsAndLeadershipChangesAreReported) {
+    std::vector<uint32_t> seen;
+    auto log = log_;
+    partition_ = std::make_unique<Partition>(
+        storage::TopicPartition{"t", 0}, protocol::Uuid::random(), log, kSelf,
+        [&](const storage::TopicPartition& tp, uint32_t changes) {
+            EXPECT_EQ(tp.topic, "t");
+            seen.push_back(changes);
+        });
     partition_->apply(leader_image(kSelf, 1, {kSelf}), 1);
-    int fired = 0;
-    int cancelled_fired = 0;
-    partition_->add_waker([&] { ++fired; });
-    const uint64_t id = partition_->add_waker([&] { ++cancelled_fired; });
-    partition_->cancel_waker(id);
-    EXPECT_EQ(partition_->waker_count(), 1u);
+    ASSERT_EQ(seen.size(), 1u);  // became leader
     ASSERT_EQ(append(1).error.code, errc::none);
-    ASSERT_EQ(append(1).error.code, errc::none);
-    EXPECT_EQ(fired, 1);
-    EXPECT_EQ(cancelled_fired, 0);
-    EXPECT_EQ(partition_->waker_count(), 0u);
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_NE(seen.back() & kHighWatermarkChanged, 0u);
+    partition_->apply(leader_image(2, 2, {2}), 1);
+    EXPECT_EQ(seen.size(), 3u);
+    EXPECT_FALSE(partition_->is_leader());
 }
 
-TEST_F(PartitionTest, LeadershipChangeWakesWaiters) {
-    partition_->apply(leader_image(kSelf, 1, {kSelf}), 1);
-    int fired = 0;
-    partition_->add_waker([&] { ++fired; });
-    partition_->apply(leader_image(2, 2, {2}), 1);
-    EXPECT_EQ(fired, 1);
-    EXPECT_FALSE(partition_->is_leader());
+TEST_F(PartitionTest, AppendBehindTheHighWatermarkReportsOnlyTheLogEnd) {
+    std::vector<uint32_t> seen;
+    partition_ = std::make_unique<Partition>(
+        storage::TopicPartition{"t", 0}, protocol::Uuid::random(), log_, kSelf,
+        [&](const storage::TopicPartition&, uint32_t changes) { seen.push_back(changes); });
+    partition_->apply(leader_image(kSelf, 1, {kSelf, 2}), 1);
+    seen.clear();
+    ASSERT_EQ(append(1).error.code, errc::none);
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0], kLogEndChanged);
 }
 
 }  // namespace
