@@ -5,8 +5,14 @@ namespace gregor::broker {
 namespace {
 // Ranges are Kafka 4.1's broker ranges for these APIs.
 constexpr HandlerEntry kHandlers[] = {
-    {3, 0, 13, &handle_metadata, nullptr},         {18, 0, 4, &handle_api_versions, nullptr},
-    {19, 2, 7, nullptr, &handle_create_topics},    {20, 1, 6, nullptr, &handle_delete_topics},
+    {3, 0, 13, &handle_metadata, nullptr},
+    {18, 0, 4, &handle_api_versions, nullptr},
+    {19, 2, 7, nullptr, &handle_create_topics},
+    {20, 1, 6, nullptr, &handle_delete_topics},
+    {32, 1, 4, &handle_describe_configs, nullptr},
+    {33, 0, 2, nullptr, &handle_alter_configs},
+    {37, 0, 3, nullptr, &handle_create_partitions},
+    {44, 0, 1, nullptr, &handle_incremental_alter_configs},
     {60, 0, 2, &handle_describe_cluster, nullptr},
 };
 }  // namespace
