@@ -488,8 +488,9 @@ std::vector<DescribedConfig> describe_broker_configs(const Config& config,
                                                      const DescribeOptions& options) {
     std::vector<DescribedConfig> out;
     auto describe = [&](const std::string& name, const ConfigDef* def) {
+        // Kafka cannot tell whether a config it does not know holds a secret: it hides it.
         const ConfigType type = def != nullptr ? def->type : ConfigType::String;
-        const bool sensitive = type == ConfigType::Password;
+        const bool sensitive = def == nullptr || type == ConfigType::Password;
         auto synonyms = config_synonyms(config, dynamic, name, sensitive);
         if (!per_broker) {
             std::erase_if(synonyms, [](const Synonym& s) {
@@ -504,7 +505,7 @@ std::vector<DescribedConfig> describe_broker_configs(const Config& config,
         c.read_only = def == nullptr || def->update_mode == UpdateMode::ReadOnly;
         c.is_sensitive = sensitive;
         c.config_source = synonyms.empty() ? config_source::kDefault : synonyms.front().source;
-        c.config_type = static_cast<int8_t>(type);
+        c.config_type = def != nullptr ? static_cast<int8_t>(type) : 0;  // 0: UNKNOWN
         if (options.include_synonyms) {
             c.synonyms = std::move(synonyms);
         }
