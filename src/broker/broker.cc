@@ -247,6 +247,7 @@ void Broker::apply_config_changes(const metadata::MetadataImage& previous,
             continue;
         }
         const auto lc = log_config_for(config_, now, configs);
+        size_t updated = 0;
         for (const auto& [index, part] : topic->partitions) {
             storage::TopicPartition tp{name, index};
             auto log = logs_->get(tp);
@@ -254,11 +255,18 @@ void Broker::apply_config_changes(const metadata::MetadataImage& previous,
                 continue;  // not hosted here
             }
             (*log)->update_config(lc);
+            ++updated;
             if (lc.cleanup_compact) {
                 cleaner_->add_log(*log);
             } else {
                 cleaner_->remove_log(tp);
             }
+        }
+        if (updated > 0) {
+            log::get("broker")->info(
+                "topic {}: {} partition log(s) now use retention.ms={} "
+                "segment.bytes={} compact={}",
+                name, updated, lc.retention_ms, lc.segment_bytes, lc.cleanup_compact);
         }
     }
 }

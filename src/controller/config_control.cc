@@ -227,8 +227,10 @@ std::vector<ApiResult> QuorumController::do_alter_configs(
     }
     for (size_t i = 0; i < resources.size(); ++i) {
         if (results[i].error_code == errc::none) {
-            log->info("altered the configs of {} resource '{}'", resources[i].resource_type,
-                      resources[i].resource_name);
+            const auto& r = resources[i];
+            log->info("altered the configs of {} '{}'",
+                      r.resource_type == metadata::kConfigResourceTopic ? "topic" : "broker",
+                      r.resource_name);
         }
     }
     return results;
@@ -394,8 +396,9 @@ p::CreatePartitionsResponse QuorumController::do_create_partitions(
         return resp;
     }
     for (const auto& r : resp.results) {
-        if (r.error_code == errc::none) {
-            log->info("CreatePartitions: {} now has more partitions", r.name);
+        const auto* topic = image_->topic(r.name);
+        if (r.error_code == errc::none && topic != nullptr) {
+            log->info("CreatePartitions: {} has {} partitions", r.name, topic->partitions.size());
         }
     }
     return resp;

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 import uuid
 
 from kafka_tools import run_kafka_tool, run_tool
@@ -65,6 +66,16 @@ def alter(bs, kind, name, *ops, check=True) -> dict | None:
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def assert_logs_follow(broker, line: str) -> None:
+    """Gregor logs the LogConfig its partition logs switched to (Apache Kafka has no such line)."""
+    if broker.kind != "gregor":
+        return
+    deadline = time.monotonic() + 10
+    while line not in broker.logfile.read_text(errors="replace"):
+        assert time.monotonic() < deadline, f"no '{line}' in the broker log:\n{broker.log_tail()}"
+        time.sleep(0.1)
+
+
 def cli_entries(stdout: str) -> dict:
     """kafka-configs --describe lines '  name=value sensitive=... synonyms={...}' -> {name: value}."""
     out = {}
@@ -105,6 +116,7 @@ def test_kafka_configs_alter_describe_delete(broker):
     base = ["--entity-type", "topics", "--entity-name", t]
     r = configs_tool(bs, "--alter", *base, "--add-config", "retention.ms=3600000,cleanup.policy=compact")
     assert f"Completed updating config for topic {t}." in r.stdout
+    assert_logs_follow(broker, f"topic {t}: 1 partition log(s) now use retention.ms=3600000 ")
     r = configs_tool(bs, "--describe", *base)
     assert f"Dynamic configs for topic {t} are:" in r.stdout
     assert cli_entries(r.stdout) == {"retention.ms": "3600000", "cleanup.policy": "compact"}
@@ -193,6 +205,7 @@ def test_broker_configs_default_and_per_broker(broker):
         assert (rt["value"], rt["source"]) == ("7200000", "DYNAMIC_DEFAULT_BROKER_CONFIG")
         assert rt["synonyms"][0] == {"name": "log.retention.ms", "value": "7200000",
                                      "source": "DYNAMIC_DEFAULT_BROKER_CONFIG"}
+        assert_logs_follow(broker, f"topic {t}: 1 partition log(s) now use retention.ms=7200000 ")
 
         configs_tool(bs, "--alter", "--entity-type", "brokers", "--entity-name", "1",
                      "--add-config", "log.cleaner.threads=2")
