@@ -24,6 +24,8 @@ constexpr int8_t kOpDelete = 1;
 constexpr int8_t kOpAppend = 2;
 constexpr int8_t kOpSubtract = 3;
 constexpr int16_t kPartitionRecordVersion = 1;  // as CreateTopics writes them
+// Kafka's QuorumController.MAX_RECORDS_PER_USER_OP: one request appends at most this many records.
+constexpr size_t kMaxRecordsPerUserOp = 10000;
 
 const char* op_name(int8_t op) {
     return op == kOpAppend ? "APPEND" : "SUBTRACT";
@@ -282,6 +284,13 @@ p::CreatePartitionsResponse QuorumController::do_create_partitions(
             continue;
         }
         const int32_t additional = t.count - current;
+        if (records.size() + static_cast<size_t>(additional) > kMaxRecordsPerUserOp) {
+            fail(errc::invalid_partitions,
+                 fmt::format("Unable to add {} partition(s) to {}: a request may create at most {} "
+                             "partitions.",
+                             additional, t.name, kMaxRecordsPerUserOp));
+            continue;
+        }
         const size_t rf =
             topic->partitions.empty() ? 1 : topic->partitions.begin()->second.replicas.size();
         std::vector<metadata::PartitionImage> parts;

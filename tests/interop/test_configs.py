@@ -242,15 +242,29 @@ def _nullable(s: str | None) -> bytes:
     return b"\xff\xff" if s is None else _string(s)
 
 
-def alter_configs_v0(broker, resources, validate_only=False) -> list[tuple[int, str | None, int, str]]:
-    """AlterConfigs v0 (the legacy, replace-everything API): [(error, message, type, name)]."""
-    body = request_header_v1(33, 0, 0x7733, "gregor-configs-test") + struct.pack(">i", len(resources))
+def alter_configs_v0(broker, resources, validate_only=False, incremental=False) -> list[tuple[int, str | None, int, str]]:
+    """AlterConfigs v0 (the legacy, replace-everything API), or IncrementalAlterConfigs v0 with SET ops:
+    [(error, message, type, name)]."""
+    api = 44 if incremental else 33
+    body = request_header_v1(api, 0, 0x7733, "gregor-configs-test") + struct.pack(">i", len(resources))
     for rtype, name, configs in resources:
         body += struct.pack(">b", rtype) + _string(name) + struct.pack(">i", len(configs))
         for k, v in configs.items():
-            body += _string(k) + _nullable(v)
+            body += _string(k) + (b"\x00" if incremental else b"") + _nullable(v)
     body += struct.pack(">?", validate_only)
-    frame = roundtrip(broker.host, broker.port, body, timeout=30)
+    return _parse_results(roundtrip(broker.host, broker.port, body, timeout=30))
+
+
+def describe_configs_v1_errors(broker, resources) -> list[tuple[int, str | None, int, str]]:
+    """DescribeConfigs v1 for resources that fail: [(error, message, type, name)]."""
+    body = request_header_v1(32, 1, 0x7732, "gregor-configs-test") + struct.pack(">i", len(resources))
+    for rtype, name in resources:
+        body += struct.pack(">b", rtype) + _string(name) + struct.pack(">i", -1)
+    body += struct.pack(">?", False)
+    return _parse_results(roundtrip(broker.host, broker.port, body, timeout=30), configs=True)
+
+
+def _parse_results(frame: bytes, configs: bool = False) -> list[tuple[int, str | None, int, str]]:
     off = 8  # correlation id, throttle time
     (n,) = struct.unpack_from(">i", frame, off)
     off += 4
@@ -264,7 +278,22 @@ def alter_configs_v0(broker, resources, validate_only=False) -> list[tuple[int, 
         off += 3
         out.append((err, msg, rtype, frame[off:off + nlen].decode()))
         off += nlen
+        if configs:
+            (count,) = struct.unpack_from(">i", frame, off)
+            assert count == 0, "only failing resources can be parsed here"
+            off += 4
     return out
+
+
+def test_wrong_broker_id_and_unknown_topic_on_the_wire(broker):
+    assert describe_configs_v1_errors(broker, [(4, "2"), (2, unique("cfg-missing"))])[0] == \
+        (42, "Unexpected broker id, expected 1 or empty string, but received 2", 4, "2")
+    [_, (err, _, _, _)] = describe_configs_v1_errors(broker, [(4, "2"), (2, "cfg-missing-topic")])
+    assert err == 3  # UNKNOWN_TOPIC_OR_PARTITION
+    assert alter_configs_v0(broker, [(4, "2", {"log.cleaner.threads": "2"})], incremental=True) == \
+        [(42, "Unexpected broker id, expected 1, but received 2", 4, "2")]
+    assert alter_configs_v0(broker, [(4, "2", {"log.cleaner.threads": "2"})]) == \
+        [(42, "Unexpected broker id, expected 1, but received 2", 4, "2")]
 
 
 def test_legacy_alter_configs_replaces_all(broker):

@@ -54,8 +54,9 @@ std::optional<ApiResult> check_node_id(const std::string& name, int32_t node_id)
                          fmt::format("Node id must be an integer, but it is: {}", name)};
     }
     if (*id != node_id) {
-        return ApiResult{errc::invalid_request,
-                         fmt::format("Unexpected node id. Expected {}, but got {}", node_id, *id)};
+        return ApiResult{
+            errc::invalid_request,
+            fmt::format("Unexpected broker id, expected {}, but received {}", node_id, *id)};
     }
     return std::nullopt;
 }

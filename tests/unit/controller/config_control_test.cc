@@ -211,6 +211,7 @@ TEST_F(ConfigControlTest, CreatePartitionsErrors) {
     EXPECT_EQ(unknown.error_message,
               "The manual partition assignment includes broker 7, but no such broker is "
               "registered.");
+    EXPECT_EQ(add_partitions("t", 2000000000).error_code, errc::invalid_partitions);
     auto rf = add_partitions("t", 3, std::vector<std::vector<int32_t>>{{}});
     EXPECT_EQ(rf.error_code, errc::invalid_replica_assignment);
     const int64_t before = log_->end_offset();
