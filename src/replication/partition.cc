@@ -24,7 +24,7 @@ Partition::Partition(storage::TopicPartition tp,
     GREGOR_ASSERT(log_ != nullptr, "a partition needs its log");
 }
 
-void Partition::apply(const metadata::PartitionImage& image, int32_t min_insync_replicas) {
+void Partition::apply(const metadata::PartitionImage& image) {
     bool changed = false;
     {
         std::lock_guard lock(mutex_);
@@ -34,7 +34,6 @@ void Partition::apply(const metadata::PartitionImage& image, int32_t min_insync_
             log_->leader_epochs().assign(image.leader_epoch, log_->log_end_offset());
         }
         image_ = image;
-        min_insync_replicas_ = std::max(1, min_insync_replicas);
         advance_high_watermark_locked();
     }
     if (changed) {
@@ -85,6 +84,8 @@ Partition::AppendOutcome Partition::append_as_leader(std::span<uint8_t> batches,
                                                      int16_t required_acks) {
     AppendOutcome out;
     int32_t epoch = 0;
+    const int32_t min_isr =
+        required_acks == -1 ? std::max(1, log_->config().min_insync_replicas) : 1;
     {
         std::lock_guard lock(mutex_);
         if (image_.leader != local_id_) {
@@ -94,12 +95,12 @@ Partition::AppendOutcome Partition::append_as_leader(std::span<uint8_t> batches,
             return out;
         }
         const auto isr_size = static_cast<int32_t>(image_.isr.size());
-        if (required_acks == -1 && isr_size < min_insync_replicas_) {
+        if (required_acks == -1 && isr_size < min_isr) {
             out.error = {errc::not_enough_replicas,
                          "The size of the current ISR " + std::to_string(isr_size)
                              + " is insufficient to satisfy the min.isr requirement of "
-                             + std::to_string(min_insync_replicas_) + " for partition " + tp_.topic
-                             + "-" + std::to_string(tp_.partition)};
+                             + std::to_string(min_isr) + " for partition " + tp_.topic + "-"
+                             + std::to_string(tp_.partition)};
             return out;
         }
         epoch = image_.leader_epoch;

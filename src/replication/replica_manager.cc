@@ -5,21 +5,14 @@
 
 namespace gregor::replication {
 
-ReplicaManager::ReplicaManager(int32_t local_id,
-                               storage::LogManager& logs,
-                               MinIsrFor min_isr_for,
-                               size_t max_parked)
-    : local_id_(local_id),
-      logs_(logs),
-      min_isr_for_(std::move(min_isr_for)),
-      watches_(max_parked) {}
+ReplicaManager::ReplicaManager(int32_t local_id, storage::LogManager& logs, size_t max_parked)
+    : local_id_(local_id), logs_(logs), watches_(max_parked) {}
 
 void ReplicaManager::apply_image(const metadata::MetadataImage& image) {
     std::map<std::string, std::map<int32_t, std::shared_ptr<Partition>>, std::less<>> next;
     {
         std::shared_lock lock(mutex_);
         for (const auto& [name, topic] : image.topics_by_name()) {
-            const int32_t min_isr = min_isr_for_ ? min_isr_for_(image, name) : 1;
             auto old_topic = partitions_.find(name);
             for (const auto& [index, part] : topic->partitions) {
                 if (std::find(part.replicas.begin(), part.replicas.end(), local_id_)
@@ -44,7 +37,7 @@ void ReplicaManager::apply_image(const metadata::MetadataImage& image) {
                             watches_.notify(tp, changes);
                         });
                 }
-                p->apply(part, min_isr);
+                p->apply(part);
                 next[name][index] = std::move(p);
             }
         }

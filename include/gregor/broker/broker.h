@@ -45,6 +45,9 @@ private:
     // A new metadata image: handlers see it, and the partition logs this node hosts follow it
     // (created for new topics, removed with deleted ones). On the controller's thread.
     void on_image(std::shared_ptr<const metadata::MetadataImage> image);
+    // Topic and dynamic broker config changes reach the hosted partitions' LogConfigs.
+    void apply_config_changes(const metadata::MetadataImage& previous,
+                              const metadata::MetadataImage& image);
 
     Config config_;
     std::string cluster_id_;

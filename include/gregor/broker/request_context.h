@@ -39,6 +39,9 @@ struct BrokerState {
     metadata::ImageHolder image;
     // The active controller, in process (combined mode); nullptr until started.
     std::atomic<controller::QuorumController*> controller{nullptr};
+    // Set once the node is registered and serving. Like Kafka's enableRequestProcessing, the
+    // listeners accept before that, but requests wait for it.
+    std::atomic<bool> ready{false};
     // The partition logs this node hosts; set before the listeners open, valid until stop.
     storage::LogManager* logs = nullptr;
     // The partitions this node hosts (leadership, high watermark); set with `logs`.

@@ -48,6 +48,39 @@ bool topics_collide(std::string_view a, std::string_view b);
 // Kafka's internal topics (Topic.isInternal).
 bool is_internal_topic(std::string_view name);
 
+// One resource's config changes (IncrementalAlterConfigs ops; AlterConfigs is SETs with
+// `replace`, which deletes every config not named).
+struct ConfigAlteration {
+    std::string name;
+    int8_t op = 0;  // Kafka's AlterConfigOp.OpType: 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT
+    std::optional<std::string> value;
+};
+struct ConfigResourceAlteration {
+    int8_t resource_type = 0;  // metadata::kConfigResourceTopic or kConfigResourceBroker
+    std::string resource_name;
+    std::vector<ConfigAlteration> alterations;
+    bool replace = false;
+};
+struct ApiResult {
+    int16_t error_code = errc::none;
+    std::optional<std::string> error_message;
+};
+
+// What the controller knows of config schemas (Kafka's KafkaConfigSchema and the controller's
+// config validator); unset functions accept everything.
+struct ConfigSchema {
+    // Whether APPEND and SUBTRACT apply (a LIST config).
+    std::function<bool(int8_t type, std::string_view name)> is_list;
+    // The default a list op starts from when the resource has no value.
+    std::function<std::optional<std::string>(int8_t type, std::string_view name)> default_value;
+    // The resource's changed configs (nullopt: deleted): the error, or nullopt when valid.
+    std::function<std::optional<ApiResult>(int8_t type,
+                                           const std::string& resource,
+                                           const metadata::ConfigMap& changed,
+                                           const std::vector<std::string>& deleted)>
+        validate;
+};
+
 struct ControllerConfig {
     int32_t node_id = 1;
     int32_t default_num_partitions = 1;      // num.partitions
@@ -69,6 +102,7 @@ struct ControllerConfig {
         std::vector<protocol::CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs>(
             const metadata::ConfigMap&)>
         describe_topic_configs;
+    ConfigSchema config_schema;
 };
 
 using ImagePublisher = std::function<void(std::shared_ptr<const metadata::MetadataImage>)>;
@@ -107,6 +141,22 @@ public:
                        int16_t version,
                        DeleteTopicsDone done);
 
+    using CreatePartitionsDone = std::function<void(protocol::CreatePartitionsResponse)>;
+    using AlterConfigsDone = std::function<void(std::vector<ApiResult>)>;
+
+    // CreatePartitions as ReplicationControlManager.createPartitions: PartitionRecords for the
+    // new partitions; validate_only appends nothing.
+    void create_partitions(protocol::CreatePartitionsRequest request, CreatePartitionsDone done);
+    // Config changes as ConfigurationControlManager: ConfigRecords (a null value deletes), one
+    // result per resource in request order; validate_only appends nothing.
+    void alter_configs(std::vector<ConfigResourceAlteration> resources,
+                       bool validate_only,
+                       AlterConfigsDone done);
+    protocol::CreatePartitionsResponse create_partitions_sync(
+        protocol::CreatePartitionsRequest request);
+    std::vector<ApiResult> alter_configs_sync(std::vector<ConfigResourceAlteration> resources,
+                                              bool validate_only);
+
     // Synchronous variants for tests and the auto-create path: run on the caller's thread when
     // the controller thread is not running, else queue and wait.
     protocol::CreateTopicsResponse create_topics_sync(protocol::CreateTopicsRequest request,
@@ -123,6 +173,12 @@ private:
                                                     int16_t version);
     protocol::DeleteTopicsResponse do_delete_topics(const protocol::DeleteTopicsRequest& request,
                                                     int16_t version);
+    protocol::CreatePartitionsResponse do_create_partitions(
+        const protocol::CreatePartitionsRequest& request);
+    std::vector<ApiResult> do_alter_configs(const std::vector<ConfigResourceAlteration>& resources,
+                                            bool validate_only);
+    ApiResult alter_config_resource(const ConfigResourceAlteration& resource,
+                                    std::vector<metadata::ApiMessageAndVersion>& records) const;
     // Appends, replays into the next image and publishes it. The error leaves the image as it was.
     result<bool, std::string> commit(const std::vector<metadata::ApiMessageAndVersion>& records);
     result<bool, std::string> register_self();

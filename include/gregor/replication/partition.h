@@ -46,7 +46,7 @@ public:
     const std::shared_ptr<storage::Log>& log() const { return log_; }
 
     // Leadership and ISR from the latest metadata image.
-    void apply(const metadata::PartitionImage& image, int32_t min_insync_replicas);
+    void apply(const metadata::PartitionImage& image);
     bool is_leader() const;
     int32_t leader_id() const;
     int32_t leader_epoch() const;
@@ -59,7 +59,7 @@ public:
     int16_t check_leader_epoch(int32_t current_leader_epoch) const;
 
     // A Produce request's batches for this partition, patched in place. NOT_LEADER_OR_FOLLOWER
-    // on a follower; NOT_ENOUGH_REPLICAS for acks=-1 while the ISR is below
+    // on a follower; NOT_ENOUGH_REPLICAS for acks=-1 while the ISR is below the log config's
     // min.insync.replicas. The high watermark advances (a single-replica ISR: to the log end).
     struct AppendOutcome {
         storage::AppendInfo info;
@@ -89,7 +89,6 @@ private:
 
     mutable std::mutex mutex_;
     metadata::PartitionImage image_;
-    int32_t min_insync_replicas_ = 1;
     std::atomic<int64_t> high_watermark_{0};
 };
 

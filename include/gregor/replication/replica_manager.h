@@ -20,14 +20,10 @@ namespace gregor::replication {
 
 class ReplicaManager {
 public:
-    // min.insync.replicas of a topic (its config over the broker default).
-    using MinIsrFor = std::function<int32_t(const metadata::MetadataImage&, std::string_view)>;
-
     // `max_parked`: how many operations may wait on partitions at once
     // (gregor.delayed.operations.max).
     ReplicaManager(int32_t local_id,
                    storage::LogManager& logs,
-                   MinIsrFor min_isr_for,
                    size_t max_parked);
 
     // Follows a new image: partitions of deleted topics are dropped, new ones whose log exists
@@ -44,7 +40,6 @@ public:
 private:
     const int32_t local_id_;
     storage::LogManager& logs_;
-    MinIsrFor min_isr_for_;
     WatchList watches_;
 
     mutable std::shared_mutex mutex_;

@@ -35,6 +35,8 @@ struct LogConfig {
     // compression.type: -1 keeps the producer's codec ("producer"), else the codec id batches
     // are recompressed to (0 = "uncompressed"); applied by the produce path.
     int8_t compression_type = -1;
+    // min.insync.replicas: the ISR size acks=-1 appends need (checked by the partition).
+    int32_t min_insync_replicas = 1;
 };
 
 }  // namespace gregor::storage

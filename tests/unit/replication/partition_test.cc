@@ -38,6 +38,12 @@ protected:
         return img;
     }
 
+    void set_min_isr(int32_t n) {
+        auto c = log_->config();
+        c.min_insync_replicas = n;
+        log_->update_config(c);
+    }
+
     Partition::AppendOutcome append(int records, int16_t acks = 1) {
         auto batch = make_batch(records);
         return partition_->append_as_leader(batch, acks);
@@ -49,7 +55,7 @@ protected:
 };
 
 TEST_F(PartitionTest, LeaderAloneInIsrAdvancesHighWatermarkToLogEnd) {
-    partition_->apply(leader_image(kSelf, 3, {kSelf}), 1);
+    partition_->apply(leader_image(kSelf, 3, {kSelf}));
     EXPECT_EQ(partition_->high_watermark(), 0);
     auto out = append(5);
     ASSERT_EQ(out.error.code, errc::none) << out.error.message;
@@ -60,9 +66,9 @@ TEST_F(PartitionTest, LeaderAloneInIsrAdvancesHighWatermarkToLogEnd) {
 }
 
 TEST_F(PartitionTest, NewLeaderEpochIsRecordedAtTheLogEnd) {
-    partition_->apply(leader_image(kSelf, 3, {kSelf}), 1);
+    partition_->apply(leader_image(kSelf, 3, {kSelf}));
     ASSERT_EQ(append(2).error.code, errc::none);
-    partition_->apply(leader_image(kSelf, 4, {kSelf}), 1);
+    partition_->apply(leader_image(kSelf, 4, {kSelf}));
     ASSERT_EQ(append(2).error.code, errc::none);
     EXPECT_EQ(log_->leader_epochs().epoch_for_offset(1), 3);
     EXPECT_EQ(log_->leader_epochs().epoch_for_offset(2), 4);
@@ -70,14 +76,15 @@ TEST_F(PartitionTest, NewLeaderEpochIsRecordedAtTheLogEnd) {
 }
 
 TEST_F(PartitionTest, FollowerRefusesAppends) {
-    partition_->apply(leader_image(2, 1, {2, kSelf}), 1);
+    partition_->apply(leader_image(2, 1, {2, kSelf}));
     auto out = append(1);
     EXPECT_EQ(out.error.code, errc::not_leader_or_follower);
     EXPECT_EQ(partition_->log_end_offset(), 0);
 }
 
 TEST_F(PartitionTest, AcksAllNeedsMinInsyncReplicas) {
-    partition_->apply(leader_image(kSelf, 1, {kSelf}), 2);
+    set_min_isr(2);
+    partition_->apply(leader_image(kSelf, 1, {kSelf}));
     EXPECT_EQ(append(1, -1).error.code, errc::not_enough_replicas);
     EXPECT_EQ(partition_->log_end_offset(), 0);
     // acks=1 does not care about the ISR size.
@@ -85,14 +92,14 @@ TEST_F(PartitionTest, AcksAllNeedsMinInsyncReplicas) {
 }
 
 TEST_F(PartitionTest, HighWatermarkWaitsForOtherIsrMembers) {
-    partition_->apply(leader_image(kSelf, 1, {kSelf, 2}), 1);
+    partition_->apply(leader_image(kSelf, 1, {kSelf, 2}));
     ASSERT_EQ(append(3).error.code, errc::none);
     EXPECT_EQ(partition_->log_end_offset(), 3);
     EXPECT_EQ(partition_->high_watermark(), 0);
 }
 
 TEST_F(PartitionTest, CorruptBatchIsRefusedByTheLog) {
-    partition_->apply(leader_image(kSelf, 1, {kSelf}), 1);
+    partition_->apply(leader_image(kSelf, 1, {kSelf}));
     auto batch = make_batch(2);
     batch.back() ^= 0xff;  // breaks the CRC
     auto out = partition_->append_as_leader(batch, 1);
@@ -102,7 +109,7 @@ TEST_F(PartitionTest, CorruptBatchIsRefusedByTheLog) {
 }
 
 TEST_F(PartitionTest, LeaderEpochCheck) {
-    partition_->apply(leader_image(kSelf, 5, {kSelf}), 1);
+    partition_->apply(leader_image(kSelf, 5, {kSelf}));
     EXPECT_EQ(partition_->check_leader_epoch(-1), errc::none);
     EXPECT_EQ(partition_->check_leader_epoch(5), errc::none);
     EXPECT_EQ(partition_->check_leader_epoch(4), errc::fenced_leader_epoch);
@@ -118,12 +125,12 @@ TEST_F(PartitionTest, AppendsAndLeadershipChangesAreReported) {
             EXPECT_EQ(tp.topic, "t");
             seen.push_back(changes);
         });
-    partition_->apply(leader_image(kSelf, 1, {kSelf}), 1);
+    partition_->apply(leader_image(kSelf, 1, {kSelf}));
     ASSERT_EQ(seen.size(), 1u);  // became leader
     ASSERT_EQ(append(1).error.code, errc::none);
     ASSERT_EQ(seen.size(), 2u);
     EXPECT_NE(seen.back() & kHighWatermarkChanged, 0u);
-    partition_->apply(leader_image(2, 2, {2}), 1);
+    partition_->apply(leader_image(2, 2, {2}));
     EXPECT_EQ(seen.size(), 3u);
     EXPECT_FALSE(partition_->is_leader());
 }
@@ -133,7 +140,7 @@ TEST_F(PartitionTest, AppendBehindTheHighWatermarkReportsOnlyTheLogEnd) {
     partition_ = std::make_unique<Partition>(
         storage::TopicPartition{"t", 0}, protocol::Uuid::random(), log_, kSelf,
         [&](const storage::TopicPartition&, uint32_t changes) { seen.push_back(changes); });
-    partition_->apply(leader_image(kSelf, 1, {kSelf, 2}), 1);
+    partition_->apply(leader_image(kSelf, 1, {kSelf, 2}));
     seen.clear();
     ASSERT_EQ(append(1).error.code, errc::none);
     ASSERT_EQ(seen.size(), 1u);
