@@ -1,6 +1,7 @@
 #include "gregor/broker/broker.h"
 
 #include "gregor/broker/meta_properties.h"
+#include "gregor/broker/producer_ids.h"
 #include "gregor/common/logging.h"
 
 #include <boost/asio/ip/host_name.hpp>
@@ -497,6 +498,7 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
         return unexpected<std::string>(started.error());
     }
     state_.controller.store(controller_.get(), std::memory_order_release);
+    start_producer_ids();
     for (const auto& b : *bound) {
         log->info("listening on {}://{}:{} ({})", b.name, b.host, b.port,
                   net::to_string(b.protocol));
@@ -508,6 +510,7 @@ void Broker::stop() {
     if (server_) {
         server_->stop();
     }
+    state_.producer_ids.store(nullptr, std::memory_order_release);
     if (controller_) {
         state_.controller.store(nullptr, std::memory_order_release);
         controller_->stop();
@@ -518,6 +521,23 @@ void Broker::stop() {
     if (logs_) {
         logs_->shutdown();
     }
+}
+
+void Broker::start_producer_ids() {
+    // Blocks come from the in-process controller (AllocateProducerIds) for this incarnation.
+    auto* controller = controller_.get();
+    const int32_t node_id = config_.node_id();
+    producer_ids_ = std::make_unique<ProducerIdManager>(
+        [controller, node_id](ProducerIdManager::BlockDone done) {
+            const auto* self = controller->image()->broker(node_id);
+            const int64_t epoch = self != nullptr ? self->epoch : -1;
+            controller->allocate_producer_ids(
+                node_id, epoch, [done = std::move(done)](protocol::AllocateProducerIdsResponse r) {
+                    done(r.error_code, ProducerIdBlock{r.producer_id_start, r.producer_id_len});
+                });
+        });
+    producer_ids_->prefetch();
+    state_.producer_ids.store(producer_ids_.get(), std::memory_order_release);
 }
 
 void Broker::track_compaction(const std::shared_ptr<storage::Log>& log) {

@@ -7,7 +7,8 @@ namespace {
 constexpr HandlerEntry kHandlers[] = {
     {3, 0, 13, &handle_metadata, nullptr},         {18, 0, 4, &handle_api_versions, nullptr},
     {19, 2, 7, nullptr, &handle_create_topics},    {20, 1, 6, nullptr, &handle_delete_topics},
-    {60, 0, 2, &handle_describe_cluster, nullptr},
+    {22, 0, 5, &handle_init_producer_id, nullptr},  // v6 is unstable in 4.1
+    {60, 0, 2, &handle_describe_cluster, nullptr}, {61, 0, 0, &handle_describe_producers, nullptr},
 };
 }  // namespace
 

@@ -38,6 +38,10 @@ net::Response handle_describe_cluster(RequestContext& ctx);
 boost::asio::awaitable<net::Response> handle_create_topics(RequestContext& ctx);
 boost::asio::awaitable<net::Response> handle_delete_topics(RequestContext& ctx);
 
+// Producer family (handlers/producers.cc).
+net::Response handle_init_producer_id(RequestContext& ctx);
+net::Response handle_describe_producers(RequestContext& ctx);
+
 // ApiVersions for a version we do not know: v0 body, UNSUPPORTED_VERSION, our ranges (KIP-511).
 net::Response api_versions_unsupported(int32_t correlation_id);
 

@@ -25,6 +25,7 @@ class LogManager;
 namespace gregor::broker {
 
 class Config;
+class ProducerIdManager;
 
 // Shared, read-mostly state every handler may read from any network thread.
 struct BrokerState {
@@ -37,6 +38,8 @@ struct BrokerState {
     std::atomic<controller::QuorumController*> controller{nullptr};
     // The partition logs this node hosts; set before the listeners open, valid until stop.
     storage::LogManager* logs = nullptr;
+    // Producer ids for InitProducerId; nullptr until the controller is up.
+    std::atomic<ProducerIdManager*> producer_ids{nullptr};
 };
 
 struct RequestContext {
