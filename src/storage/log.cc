@@ -684,7 +684,7 @@ Result<bool> Log::Impl::rebuild_producer_state(int64_t end) {
         }
     }
     producers->set_map_end_offset(end);
-    if (replayed > 0 || !loaded->has_value()) {
+    if (replayed > 0) {
         logger()->info("{}: producer state rebuilt from {} ({} batches replayed, {} producers)",
                        name(),
                        loaded->has_value() ? "snapshot " + std::to_string(**loaded)
