@@ -460,6 +460,7 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     lm.flush_start_offset_checkpoint_interval_ms =
         config_.get_int("log.flush.start.offset.checkpoint.interval.ms");
     lm.max_open_files = max_open_segment_files(config_);
+    lm.producer_id_expiration_ms = config_.get_int("producer.id.expiration.ms");
     cleaner_ = std::make_unique<storage::LogCleaner>(cleaner_config(config_));
     lm.on_remove = [cleaner = cleaner_.get()](const storage::TopicPartition& tp) {
         cleaner->remove_log(tp, true);
