@@ -660,7 +660,16 @@ Result<bool> Log::Impl::rebuild_producer_state(int64_t end) {
     }
     int64_t replayed = 0;
     for (; it != segments.end() && it->first < end; ++it) {
-        auto ok = it->second->for_each_batch(0, [&](const BatchInfo& b) {
+        // Start at the batch holding `from` (index lookup): a clean open after a close snapshot
+        // reads no segment data at all.
+        auto first = it->second->find_batch(from);
+        if (!first) {
+            return unexpected<Error>(first.error());
+        }
+        if (!*first) {
+            continue;  // the segment ends below `from`
+        }
+        auto ok = it->second->for_each_batch((*first)->position, [&](const BatchInfo& b) {
             if (b.base_offset >= end) {
                 return false;
             }

@@ -180,6 +180,29 @@ TEST_F(LogProducerTest, RecoveryWithoutSnapshotReplaysTheLog) {
     EXPECT_EQ(dup->first_offset, 4);
 }
 
+TEST_F(LogProducerTest, ReplayStartsInsideASegmentAtTheSnapshot) {
+    {
+        auto log = open();
+        ASSERT_TRUE(produce(*log, 5, 0, 0));
+        ASSERT_TRUE(produce(*log, 5, 0, 2));
+        log->close();  // snapshot at 4, inside the only segment
+    }
+    {
+        auto log = open();
+        ASSERT_TRUE(produce(*log, 5, 0, 4));
+        ASSERT_TRUE(produce(*log, 7, 0, 0));
+        log->close();
+    }
+    std::filesystem::remove(dir() / "00000000000000000008.snapshot");  // lost in a crash
+    auto log = open(false);
+    EXPECT_EQ(last_seq(*log, 5), 5);
+    EXPECT_EQ(last_seq(*log, 7), 1);
+    auto dup = produce(*log, 5, 0, 4);
+    ASSERT_TRUE(dup);
+    EXPECT_TRUE(dup->duplicate);
+    EXPECT_EQ(dup->first_offset, 4);
+}
+
 TEST_F(LogProducerTest, TruncationRebuildsStateAndDropsLaterSnapshots) {
     auto log = open();
     ASSERT_TRUE(produce(*log, 5, 0, 0));
