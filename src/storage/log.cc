@@ -248,7 +248,7 @@ struct Log::Impl {
     // Producer state for every batch below `end`: the latest snapshot at or below it, then the
     // batches after it replayed from the segments (Kafka's rebuildProducerState).
     Result<bool> rebuild_producer_state(int64_t end);
-    void snapshot_producers(int64_t offset);
+    void snapshot_producers(int64_t offset, bool sync);
 
     // ---- changes (exclusive lock held) ----
     Result<SegmentPtr> roll(int64_t expected_next_offset);
@@ -632,16 +632,16 @@ Result<SegmentPtr> Log::Impl::roll(int64_t expected_next_offset) {
         return unexpected<Error>(fresh.error());
     }
     segments.emplace(new_offset, *fresh);
-    snapshot_producers(new_offset);
+    snapshot_producers(new_offset, false);  // under the lock: no fsync
     logger()->info("{}: rolled a new segment at offset {}", name(), new_offset);
     return *fresh;
 }
 
-void Log::Impl::snapshot_producers(int64_t offset) {
+void Log::Impl::snapshot_producers(int64_t offset, bool sync) {
     // Batches below `offset` are all in the state (appends commit it after every write). A failed
     // snapshot only costs a longer replay at the next open.
     producers->set_map_end_offset(std::max(producers->map_end_offset(), offset));
-    auto written = producers->write_snapshot();
+    auto written = producers->write_snapshot(sync);
     if (!written) {
         logger()->warn("{}: producer snapshot not written: {}", name(), written.error().message);
     }
@@ -1449,7 +1449,7 @@ void Log::close() {
         return;
     }
     d.closed = true;
-    d.snapshot_producers(d.log_end_offset);  // the next open replays nothing
+    d.snapshot_producers(d.log_end_offset, true);  // the next open replays nothing
     for (auto& [base, segment] : d.segments) {
         segment->close();
     }

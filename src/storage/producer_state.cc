@@ -90,7 +90,7 @@ Result<std::vector<uint8_t>> read_file(const fs::path& path) {
     }
 }
 
-Result<bool> write_file_synced(const fs::path& path, std::span<const uint8_t> bytes) {
+Result<bool> write_file(const fs::path& path, std::span<const uint8_t> bytes, bool sync) {
     const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         return io_failure("open", path, errno);
@@ -107,7 +107,7 @@ Result<bool> write_file_synced(const fs::path& path, std::span<const uint8_t> by
         }
         done += static_cast<size_t>(n);
     }
-    if (::fsync(fd) != 0) {
+    if (sync && ::fsync(fd) != 0) {
         return io_failure("fsync", path, errno);
     }
     return true;
@@ -394,14 +394,14 @@ Result<std::map<int64_t, ProducerEntry>> ProducerStateManager::decode_snapshot(
     return out;
 }
 
-Result<bool> ProducerStateManager::write_snapshot() {
+Result<bool> ProducerStateManager::write_snapshot(bool sync) {
     const fs::path path = snapshot_path(map_end_offset_);
     std::error_code ec;
     if (fs::exists(path, ec)) {
         return false;  // the state below that offset has not changed since
     }
     const std::vector<uint8_t> bytes = encode_snapshot(producers_);
-    return write_file_synced(path, bytes);
+    return write_file(path, bytes, sync);
 }
 
 Result<std::optional<int64_t>> ProducerStateManager::load_latest_snapshot(int64_t max_offset) {

@@ -124,8 +124,10 @@ public:
     size_t remove_expired(int64_t now_ms, int64_t expiration_ms);
 
     // ---- snapshots ----
-    // Writes `<map end offset>.snapshot` (fsynced) unless it already exists.
-    Result<bool> write_snapshot();
+    // Writes `<map end offset>.snapshot` unless it already exists; fsynced when `sync` (clean
+    // close). A roll's snapshot is not (as in Kafka, whose roll flushes it in the background): one
+    // torn by a crash fails its CRC at open and the previous one is used.
+    Result<bool> write_snapshot(bool sync = true);
     // Replaces the state with the latest valid snapshot at or below `max_offset`; a corrupt one is
     // deleted and the previous tried. Returns the snapshot's offset, nullopt when none (state
     // cleared, map end offset 0).
