@@ -2,6 +2,7 @@
 
 #include "gregor/broker/config_describe.h"
 #include "gregor/broker/meta_properties.h"
+#include "gregor/broker/producer_ids.h"
 #include "gregor/common/logging.h"
 
 #include <boost/asio/ip/host_name.hpp>
@@ -333,6 +334,7 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     lm.flush_start_offset_checkpoint_interval_ms =
         config_.get_int("log.flush.start.offset.checkpoint.interval.ms");
     lm.max_open_files = max_open_segment_files(config_);
+    lm.producer_id_expiration_ms = config_.get_int("producer.id.expiration.ms");
     cleaner_ = std::make_unique<storage::LogCleaner>(cleaner_config(config_));
     lm.on_remove = [cleaner = cleaner_.get()](const storage::TopicPartition& tp) {
         cleaner->remove_log(tp, true);
@@ -380,6 +382,7 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
         return unexpected<std::string>(started.error());
     }
     state_.controller.store(controller_.get(), std::memory_order_release);
+    start_producer_ids();
     state_.ready.store(true, std::memory_order_release);
     for (const auto& b : *bound) {
         log->info("listening on {}://{}:{} ({})", b.name, b.host, b.port,
@@ -392,6 +395,7 @@ void Broker::stop() {
     if (server_) {
         server_->stop();
     }
+    state_.producer_ids.store(nullptr, std::memory_order_release);
     if (controller_) {
         state_.controller.store(nullptr, std::memory_order_release);
         controller_->stop();
@@ -402,6 +406,23 @@ void Broker::stop() {
     if (logs_) {
         logs_->shutdown();
     }
+}
+
+void Broker::start_producer_ids() {
+    // Blocks come from the in-process controller (AllocateProducerIds) for this incarnation.
+    auto* controller = controller_.get();
+    const int32_t node_id = config_.node_id();
+    producer_ids_ = std::make_unique<ProducerIdManager>(
+        [controller, node_id](ProducerIdManager::BlockDone done) {
+            const auto* self = controller->image()->broker(node_id);
+            const int64_t epoch = self != nullptr ? self->epoch : -1;
+            controller->allocate_producer_ids(
+                node_id, epoch, [done = std::move(done)](protocol::AllocateProducerIdsResponse r) {
+                    done(r.error_code, ProducerIdBlock{r.producer_id_start, r.producer_id_len});
+                });
+        });
+    producer_ids_->prefetch();
+    state_.producer_ids.store(producer_ids_.get(), std::memory_order_release);
 }
 
 void Broker::track_compaction(const std::shared_ptr<storage::Log>& log) {

@@ -5,6 +5,7 @@
 
 #include "gregor/broker/config.h"
 #include "gregor/broker/kafka_dispatcher.h"
+#include "gregor/broker/producer_ids.h"
 #include "gregor/broker/request_context.h"
 #include "gregor/common/result.h"
 #include "gregor/controller/quorum_controller.h"
@@ -52,6 +53,8 @@ private:
     Config config_;
     std::string cluster_id_;
     BrokerState state_;
+    // The ProducerIdManager for InitProducerId, fed by the controller.
+    void start_producer_ids();
     // Hands a log with cleanup.policy=compact to the cleaner.
     void track_compaction(const std::shared_ptr<storage::Log>& log);
 
@@ -60,6 +63,7 @@ private:
     std::unique_ptr<replication::ReplicaManager> replicas_;  // after logs_: holds their logs
     std::unique_ptr<replication::FetchSessionCache> fetch_sessions_;
     std::unique_ptr<controller::QuorumController> controller_;
+    std::unique_ptr<ProducerIdManager> producer_ids_;            // asks controller_ for blocks
     std::shared_ptr<const metadata::MetadataImage> last_image_;  // what on_image saw last
     KafkaDispatcher dispatcher_;
     std::unique_ptr<net::Server> server_;

@@ -29,6 +29,7 @@ class FetchSessionCache;
 namespace gregor::broker {
 
 class Config;
+class ProducerIdManager;
 
 // Shared, read-mostly state every handler may read from any network thread.
 struct BrokerState {
@@ -48,6 +49,8 @@ struct BrokerState {
     replication::ReplicaManager* replicas = nullptr;
     // KIP-227 incremental fetch sessions (max.incremental.fetch.session.cache.slots).
     replication::FetchSessionCache* fetch_sessions = nullptr;
+    // Producer ids for InitProducerId; nullptr until the controller is up.
+    std::atomic<ProducerIdManager*> producer_ids{nullptr};
 };
 
 struct RequestContext {

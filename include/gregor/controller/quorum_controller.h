@@ -8,6 +8,7 @@
 
 #include "gregor/controller/metadata_log.h"
 #include "gregor/metadata/image.h"
+#include "gregor/protocol/messages/controller.h"
 #include "gregor/protocol/messages/topic_admin.h"
 
 #include <condition_variable>
@@ -37,7 +38,9 @@ inline constexpr int16_t invalid_replica_assignment = 39;
 inline constexpr int16_t invalid_config = 40;
 inline constexpr int16_t not_controller = 41;
 inline constexpr int16_t invalid_request = 42;
+inline constexpr int16_t stale_broker_epoch = 77;
 inline constexpr int16_t throttling_quota_exceeded = 89;
+inline constexpr int16_t broker_id_not_registered = 102;
 inline constexpr int16_t unknown_topic_id = 100;
 }  // namespace errc
 
@@ -156,6 +159,16 @@ public:
         protocol::CreatePartitionsRequest request);
     std::vector<ApiResult> alter_configs_sync(std::vector<ConfigResourceAlteration> resources,
                                               bool validate_only);
+    // Kafka's AllocateProducerIds (ProducerIdControlManager): the next block of
+    // kProducerIdBlockSize ids for a registered broker of that epoch, committed as a
+    // ProducerIdsRecord before it is handed out, so no id is ever given twice, restarts included.
+    // STALE_BROKER_EPOCH / BROKER_ID_NOT_REGISTERED for a wrong broker; REQUEST_TIMED_OUT when
+    // the queue is full.
+    static constexpr int32_t kProducerIdBlockSize = 1000;
+    using AllocateProducerIdsDone = std::function<void(protocol::AllocateProducerIdsResponse)>;
+    void allocate_producer_ids(int32_t broker_id,
+                               int64_t broker_epoch,
+                               AllocateProducerIdsDone done);
 
     // Synchronous variants for tests and the auto-create path: run on the caller's thread when
     // the controller thread is not running, else queue and wait.
@@ -179,6 +192,8 @@ private:
                                             bool validate_only);
     ApiResult alter_config_resource(const ConfigResourceAlteration& resource,
                                     std::vector<metadata::ApiMessageAndVersion>& records) const;
+    protocol::AllocateProducerIdsResponse do_allocate_producer_ids(int32_t broker_id,
+                                                                   int64_t broker_epoch);
     // Appends, replays into the next image and publishes it. The error leaves the image as it was.
     result<bool, std::string> commit(const std::vector<metadata::ApiMessageAndVersion>& records);
     result<bool, std::string> register_self();

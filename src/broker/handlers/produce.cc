@@ -41,6 +41,10 @@ int16_t append_error_code(storage::Errc e, std::span<const uint8_t> batch) {
                        ? errc::invalid_record
                        : errc::corrupt_message;
         }
+        case storage::Errc::out_of_order_sequence:
+            return errc::out_of_order_sequence_number;
+        case storage::Errc::invalid_producer_epoch:
+            return errc::invalid_producer_epoch;
         case storage::Errc::io_error:
         case storage::Errc::log_dir_offline:
             return errc::kafka_storage_error;
