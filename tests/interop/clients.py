@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from kafka_tools import ToolError, _run, kcat, run_kafka_tool
+from kafka_tools import ToolError, kcat, run_command, run_kafka_tool
 
 HERE = Path(__file__).resolve().parent
 GO_CLIENT = HERE / "go" / "bin" / "kgoclient"
@@ -194,16 +194,15 @@ def _go_client() -> str:
 
 def franz_produce(bs: str, topic: str, partition: int, ds: DataSet, compression: str = "none",
                   timeout: float = 60) -> None:
-    r = _run([_go_client(), "produce", "-brokers", bs, "-topic", topic, "-partition", str(partition),
-              "-n", str(ds.n), "-start", str(ds.start), "-src", ds.src, "-compression", compression,
-              "-timeout", f"{int(timeout)}s"], timeout=timeout + 10, input=None, check=True, env=None, cwd=None)
+    r = run_command([_go_client(), "produce", "-brokers", bs, "-topic", topic, "-partition", str(partition),
+                     "-n", str(ds.n), "-start", str(ds.start), "-src", ds.src, "-compression", compression,
+                     "-timeout", f"{int(timeout)}s"], timeout=timeout + 10)
     assert json.loads(r.stdout) == {"produced": ds.n}, r.describe()
 
 
 def franz_consume(bs: str, topic: str, partition: int, n: int, offset: int = 0, timeout: float = 60) -> Checksum:
-    r = _run([_go_client(), "consume", "-brokers", bs, "-topic", topic, "-partition", str(partition),
-              "-n", str(n), "-offset", str(offset), "-timeout", f"{int(timeout)}s"],
-             timeout=timeout + 10, input=None, check=True, env=None, cwd=None)
+    r = run_command([_go_client(), "consume", "-brokers", bs, "-topic", topic, "-partition", str(partition),
+                     "-n", str(n), "-offset", str(offset), "-timeout", f"{int(timeout)}s"], timeout=timeout + 10)
     out = json.loads(r.stdout)
     return Checksum(out["count"], out["sha256"])
 
@@ -215,9 +214,9 @@ def kafkajs_produce(bs: str, topic: str, partition: int, ds: DataSet, compressio
     node = shutil.which("node")
     if not node or not (NODE_DIR / "node_modules" / "kafkajs").is_dir():
         raise ToolError("node or kafkajs missing: run scripts/setup-clients")
-    r = _run([node, str(NODE_DIR / "produce.js"), "--brokers", bs, "--topic", topic, "--partition", str(partition),
-              "--n", str(ds.n), "--start", str(ds.start), "--src", ds.src, "--compression", compression],
-             timeout=timeout, input=None, check=True, env={"KAFKAJS_NO_PARTITIONER_WARNING": "1"}, cwd=NODE_DIR)
+    r = run_command([node, NODE_DIR / "produce.js", "--brokers", bs, "--topic", topic, "--partition", partition,
+                     "--n", ds.n, "--start", ds.start, "--src", ds.src, "--compression", compression],
+                    timeout=timeout, env={"KAFKAJS_NO_PARTITIONER_WARNING": "1"}, cwd=NODE_DIR)
     assert json.loads(r.stdout.strip().splitlines()[-1]) == {"produced": ds.n}, r.describe()
 
 

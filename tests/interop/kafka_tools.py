@@ -128,6 +128,12 @@ def run_tool(main_class: str, *args, timeout: float = 60, input: str | None = No
                 timeout=timeout, input=input, check=check, env=env, cwd=cwd)
 
 
+def run_command(cmd: list, *, timeout: float = 60, input: str | None = None, check: bool = True,
+                env: dict | None = None, cwd=None) -> ToolResult:
+    """Run any client program (franz-go, node, ...) with the same timeout and output capture as the tools."""
+    return _run([str(c) for c in cmd], timeout=timeout, input=input, check=check, env=env, cwd=cwd)
+
+
 def run_kafka_tool(name: str, *args, **kw) -> ToolResult:
     """Run a tool by its bin/ script name, e.g. run_kafka_tool("kafka-topics", "--bootstrap-server", bs, "--list")."""
     name = name.removesuffix(".sh")
