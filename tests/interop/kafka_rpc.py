@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 from dataclasses import dataclass
 
 from kafka_records import Batch, decode_batches
@@ -30,9 +31,16 @@ UNKNOWN_TOPIC_OR_PARTITION = 3
 MESSAGE_TOO_LARGE = 10
 RECORD_LIST_TOO_LARGE = 18
 INVALID_RECORD = 87
+LEADER_NOT_AVAILABLE = 5
+NOT_LEADER_OR_FOLLOWER = 6
+REQUEST_TIMED_OUT = 7
+NOT_CONTROLLER = 41
 ERROR_NAMES = {0: "NONE", 1: "OFFSET_OUT_OF_RANGE", 2: "CORRUPT_MESSAGE", 3: "UNKNOWN_TOPIC_OR_PARTITION",
+               5: "LEADER_NOT_AVAILABLE", 6: "NOT_LEADER_OR_FOLLOWER", 7: "REQUEST_TIMED_OUT",
                10: "MESSAGE_TOO_LARGE", 18: "RECORD_LIST_TOO_LARGE", 36: "TOPIC_ALREADY_EXISTS",
-               87: "INVALID_RECORD"}
+               41: "NOT_CONTROLLER", 87: "INVALID_RECORD"}
+# What real clients retry while a just-started broker settles (controller elected, partitions loaded).
+RETRIABLE_STARTUP = {LEADER_NOT_AVAILABLE, NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT, NOT_CONTROLLER}
 
 
 def error_name(code: int) -> str:
@@ -203,8 +211,17 @@ class KafkaConnection:
 
     # ---------------------------------------------------------------- CreateTopics v7
     def create_topic(self, name: str, partitions: int = 1, configs: dict | None = None,
-                     timeout_ms: int = 30000) -> int:
-        """Returns the error code (0, or e.g. 36 TOPIC_ALREADY_EXISTS)."""
+                     timeout_ms: int = 30000, retry_for: float = 20.0) -> int:
+        """Returns the error code (0, or e.g. 36 TOPIC_ALREADY_EXISTS). Retries NOT_CONTROLLER and the like for
+        up to `retry_for` seconds, as the Admin client does."""
+        deadline = time.monotonic() + retry_for
+        while True:
+            err = self._create_topic(name, partitions, configs, timeout_ms)
+            if err not in RETRIABLE_STARTUP or time.monotonic() > deadline:
+                return err
+            time.sleep(0.2)
+
+    def _create_topic(self, name: str, partitions: int, configs: dict | None, timeout_ms: int) -> int:
         cfg = [cstr(k) + cstr(str(v)) + TAGS for k, v in (configs or {}).items()]
         topic = cstr(name) + struct.pack(">ih", partitions, 1) + carray([]) + carray(cfg) + TAGS
         r = self.call(API_CREATE_TOPICS, 7, carray([topic]) + struct.pack(">ib", timeout_ms, 0) + TAGS)
@@ -278,7 +295,17 @@ class KafkaConnection:
                 offset = max(offset, b.next_offset)
 
     # ---------------------------------------------------------------- ListOffsets v7
-    def list_offsets(self, topic: str, partition: int, timestamp: int) -> ListOffsetsPartition:
+    def list_offsets(self, topic: str, partition: int, timestamp: int, retry_for: float = 0.0) -> ListOffsetsPartition:
+        """retry_for > 0: retry leadership errors (and UNKNOWN_TOPIC_OR_PARTITION) that long, as clients do while a
+        restarted broker loads its partitions."""
+        deadline = time.monotonic() + retry_for
+        while True:
+            r = self._list_offsets(topic, partition, timestamp)
+            if r.error_code not in RETRIABLE_STARTUP | {UNKNOWN_TOPIC_OR_PARTITION} or time.monotonic() > deadline:
+                return r
+            time.sleep(0.2)
+
+    def _list_offsets(self, topic: str, partition: int, timestamp: int) -> ListOffsetsPartition:
         part = struct.pack(">iiq", partition, -1, timestamp) + TAGS
         body = struct.pack(">ib", -1, 0) + carray([cstr(topic) + carray([part]) + TAGS]) + TAGS
         r = self.call(API_LIST_OFFSETS, 7, body)

@@ -22,7 +22,7 @@ TOPIC = "durable"
 
 def end_offset(b, partition: int = 0) -> int:
     with KafkaConnection(b.host, b.port) as c:
-        lo = c.list_offsets(TOPIC, partition, LATEST)
+        lo = c.list_offsets(TOPIC, partition, LATEST, retry_for=30)
     assert lo.error_code == 0, error_name(lo.error_code)
     return lo.offset
 
