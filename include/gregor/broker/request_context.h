@@ -24,7 +24,7 @@ class LogManager;
 namespace gregor::replication {
 class ReplicaManager;
 class FetchSessionCache;
-}
+}  // namespace gregor::replication
 
 namespace gregor::broker {
 

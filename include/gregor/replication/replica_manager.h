@@ -22,9 +22,7 @@ class ReplicaManager {
 public:
     // `max_parked`: how many operations may wait on partitions at once
     // (gregor.delayed.operations.max).
-    ReplicaManager(int32_t local_id,
-                   storage::LogManager& logs,
-                   size_t max_parked);
+    ReplicaManager(int32_t local_id, storage::LogManager& logs, size_t max_parked);
 
     // Follows a new image: partitions of deleted topics are dropped, new ones whose log exists
     // are added, leadership and ISR are updated. On the image publisher's thread.
