@@ -5,7 +5,9 @@ namespace gregor::broker {
 namespace {
 // Ranges are Kafka 4.1's broker ranges for these APIs.
 constexpr HandlerEntry kHandlers[] = {
-    {0, 3, 13, nullptr, &handle_produce},
+    // Kafka 4.1 advertises Produce v0-v2 (KAFKA-18659: librdkafka enables compression only then)
+    // but refuses them; so do we (handle_produce).
+    {0, 0, 13, nullptr, &handle_produce},
     {1, 4, 18, nullptr, &handle_fetch},
     {2, 1, 10, &handle_list_offsets, nullptr},
     {3, 0, 13, &handle_metadata, nullptr},

@@ -219,7 +219,7 @@ void set_error(PartitionResponse& out, int16_t code, std::optional<std::string> 
 
 asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
     protocol::ProduceRequest req;
-    if (!ctx.decode(req)) {
+    if (ctx.version < protocol::ProduceRequest::min_version || !ctx.decode(req)) {
         co_return net::Response::close_connection();
     }
     const auto image = ctx.broker.image.current();
