@@ -121,7 +121,7 @@ class ApacheKafka:
                     self.cluster_id = line.split("=", 1)[1].strip()
         self.config_file.write_text("".join(f"{k}={v}\n" for k, v in self.properties().items()))
         run_tool("kafka.tools.StorageTool", "format", "--config", str(self.config_file),
-                 "--cluster-id", self.cluster_id, "--ignore-formatted", timeout=90,
+                 f"--cluster-id={self.cluster_id}", "--ignore-formatted", timeout=90,
                  jvm_opts=["-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"])
 
     def start(self) -> "ApacheKafka":
