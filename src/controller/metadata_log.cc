@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unistd.h>
@@ -65,15 +66,49 @@ result<int64_t, std::string> MemoryMetadataLog::append(
     return static_cast<int64_t>(records_.size()) - 1;
 }
 
-result<int64_t, std::string> MemoryMetadataLog::replay(const RecordVisitor& visit) const {
-    int64_t offset = 0;
-    for (const auto& r : records_) {
-        if (!visit(offset, r)) {
+result<int64_t, std::string> MemoryMetadataLog::replay_from(int64_t from,
+                                                            const RecordVisitor& visit) const {
+    int64_t offset = std::max<int64_t>(from, 0);
+    for (; offset < end_offset(); ++offset) {
+        if (!visit(offset, records_[static_cast<size_t>(offset)])) {
             break;
         }
-        ++offset;
     }
     return offset;
+}
+
+result<SnapshotId, std::string> MemoryMetadataLog::write_snapshot(
+    int64_t end_offset,
+    int64_t last_contained_log_timestamp,
+    std::span<const metadata::ApiMessageAndVersion> records,
+    size_t retained) {
+    const SnapshotId id{end_offset, LocalMetadataLog::kEpoch};
+    auto bytes =
+        encode_snapshot(id, last_contained_log_timestamp, storage::system_clock_ms(), records);
+    if (bytes.empty()) {
+        return unexpected<std::string>("the snapshot does not fit record batches");
+    }
+    snapshots_[id] = std::move(bytes);
+    while (snapshots_.size() > retained) {
+        snapshots_.erase(snapshots_.begin());
+    }
+    return id;
+}
+
+std::vector<SnapshotId> MemoryMetadataLog::snapshots() const {
+    std::vector<SnapshotId> ids;
+    for (const auto& [id, bytes] : snapshots_) {
+        ids.push_back(id);
+    }
+    return ids;
+}
+
+result<DecodedSnapshot, std::string> MemoryMetadataLog::read_snapshot(SnapshotId id) const {
+    auto it = snapshots_.find(id);
+    if (it == snapshots_.end()) {
+        return unexpected<std::string>("no such snapshot");
+    }
+    return decode_snapshot(it->second);
 }
 
 LocalMetadataLog::LocalMetadataLog(std::unique_ptr<storage::Log> log) : log_(std::move(log)) {}
@@ -97,6 +132,8 @@ result<std::unique_ptr<LocalMetadataLog>, std::string> LocalMetadataLog::open(
         return unexpected<std::string>(fmt::format("cannot open the metadata log in {}: {}",
                                                    dir.string(), opened.error().message));
     }
+    // KafkaMetadataLog.apply: unfinished snapshot writes and deletions are dropped at open.
+    remove_partial_snapshots((*opened)->dir());
     return std::unique_ptr<LocalMetadataLog>(new LocalMetadataLog(std::move(*opened)));
 }
 
@@ -123,9 +160,15 @@ result<int64_t, std::string> LocalMetadataLog::append(
     return info->last_offset;
 }
 
-result<int64_t, std::string> LocalMetadataLog::replay(const RecordVisitor& visit) const {
-    int64_t offset = log_->log_start_offset();
+result<int64_t, std::string> LocalMetadataLog::replay_from(int64_t from,
+                                                           const RecordVisitor& visit) const {
+    int64_t offset = std::max<int64_t>(from, 0);
     const int64_t end = log_->log_end_offset();
+    if (offset < log_->log_start_offset()) {
+        return unexpected<std::string>(
+            fmt::format("metadata log records from {} are gone: the log starts at {}", offset,
+                        log_->log_start_offset()));
+    }
     std::vector<uint8_t> buf;
     std::vector<uint8_t> scratch;
     while (offset < end) {
@@ -191,6 +234,37 @@ result<int64_t, std::string> LocalMetadataLog::replay(const RecordVisitor& visit
 
 int64_t LocalMetadataLog::end_offset() const {
     return log_->log_end_offset();
+}
+
+const std::filesystem::path& LocalMetadataLog::dir() const {
+    return log_->dir();
+}
+
+result<SnapshotId, std::string> LocalMetadataLog::write_snapshot(
+    int64_t end_offset,
+    int64_t last_contained_log_timestamp,
+    std::span<const metadata::ApiMessageAndVersion> records,
+    size_t retained) {
+    const SnapshotId id{end_offset, kEpoch};
+    auto bytes =
+        encode_snapshot(id, last_contained_log_timestamp, storage::system_clock_ms(), records);
+    if (bytes.empty()) {
+        return unexpected<std::string>("the snapshot does not fit record batches");
+    }
+    auto written = write_snapshot_file(dir(), id, bytes);
+    if (!written) {
+        return unexpected<std::string>(written.error());
+    }
+    delete_old_snapshots(dir(), retained);
+    return id;
+}
+
+std::vector<SnapshotId> LocalMetadataLog::snapshots() const {
+    return list_snapshots(dir());
+}
+
+result<DecodedSnapshot, std::string> LocalMetadataLog::read_snapshot(SnapshotId id) const {
+    return read_snapshot_file(dir(), id);
 }
 
 void LocalMetadataLog::close() {
