@@ -1,0 +1,121 @@
+"""Metadata snapshots: Gregor's controller writes `.checkpoint` files in Kafka's format next to the
+__cluster_metadata log, Apache Kafka 4.1.1's kafka-dump-log decodes them with its metadata decoder, and a
+restarted broker rebuilds every topic (same ids) from the newest snapshot plus the log after it.
+
+The snapshot threshold is made small (metadata.log.max.record.bytes.between.snapshots=4096) so a few CreateTopics
+requests cross it. Holds on a single Apache Kafka 4.1 node too: GREGOR_INTEROP_TARGET=apache-kafka.
+"""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from kafka_tools import run_kafka_tool
+from test_topics import create_topics_v7, listed, metadata_v12, topics
+
+OVERRIDES = {"metadata.log.max.record.bytes.between.snapshots": "4096"}
+SNAPSHOT_NAME = re.compile(r"^(\d{20})-(\d{10})\.checkpoint$")
+BAD_WORDS = re.compile(r"error|exception|corrupt|invalid|mismatch", re.IGNORECASE)
+
+
+def metadata_dir(h) -> Path:
+    found = [p for p in h.workdir.rglob("__cluster_metadata-0") if p.is_dir()]
+    assert len(found) == 1, f"metadata log dirs under {h.workdir}: {found}"
+    return found[0]
+
+
+def snapshots(h) -> list[Path]:
+    return sorted(p for p in metadata_dir(h).iterdir() if SNAPSHOT_NAME.match(p.name))
+
+
+def wait_for_snapshot_covering(h, offset_floor: int, timeout: float = 30.0) -> Path:
+    """Apache Kafka writes snapshots on a background thread; Gregor before it answers. Wait for one whose end
+    offset is past `offset_floor`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        snaps = [p for p in snapshots(h) if int(SNAPSHOT_NAME.match(p.name)[1]) > offset_floor]
+        if snaps:
+            return snaps[-1]
+        assert time.monotonic() < deadline, f"no snapshot past offset {offset_floor}: {snapshots(h)}"
+        time.sleep(0.2)
+
+
+def check_clean(result, what: str) -> None:
+    assert result.returncode == 0, f"{what}: non-zero exit\n{result.describe()}"
+    for line in (result.stdout + "\n" + result.stderr).splitlines():
+        if line.startswith("SLF4J") or line.startswith("| offset:") or "payload:" in line:
+            continue
+        assert not BAD_WORDS.search(line), f"{what}: {line!r}\n{result.describe()}"
+
+
+def create(h, names: list[str], partitions: int = 3) -> None:
+    """CreateTopics on the wire, retrying NOT_CONTROLLER (41) while the controller starts, as clients do."""
+    deadline = time.monotonic() + 20
+    while True:
+        result = create_topics_v7(h.host, h.port, [(n, partitions, 1, {}) for n in names])
+        if all(v["error"] == 41 for v in result.values()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            continue
+        assert all(result[n]["error"] == 0 for n in names), result
+        return
+
+
+def all_topic_ids(h) -> dict[str, str]:
+    md = metadata_v12(h.host, h.port, None)
+    return {name: t["id"] for name, t in md.items() if t["error"] == 0}
+
+
+def test_snapshots_are_written_decoded_by_kafka_and_survive_restart(broker_factory):
+    h = broker_factory(OVERRIDES)
+    bs = h.bootstrap
+    # Enough records to cross the threshold several times: 6 requests of 10 topics of 3 partitions.
+    names = []
+    for batch in range(6):
+        chunk = [f"snap-{batch}-{i}" for i in range(10)]
+        create(h, chunk)
+        names += chunk
+    # And through the real admin client, one with a config that the snapshot must carry.
+    r = topics(bs, "--create", "--topic", "snap-tool", "--partitions", "2", "--replication-factor", "1",
+               "--config", "cleanup.policy=compact")
+    assert "Created topic snap-tool." in r.stdout, r.describe()
+    names.append("snap-tool")
+
+    snap = wait_for_snapshot_covering(h, 0)
+    assert len(snapshots(h)) <= 3, f"old snapshots are not deleted: {snapshots(h)}"
+    assert not list(metadata_dir(h).glob("*.checkpoint.part")), "a .part file was left behind"
+
+    dump = run_kafka_tool("kafka-dump-log", "--cluster-metadata-decoder", "--files", str(snap), timeout=120,
+                          check=False)
+    check_clean(dump, "kafka-dump-log --cluster-metadata-decoder")
+    out = dump.stdout
+    assert "TOPIC_RECORD" in out and "PARTITION_RECORD" in out, out[-3000:]
+    assert "FEATURE_LEVEL_RECORD" in out and "REGISTER_BROKER_RECORD" in out, out[-3000:]
+    assert "SnapshotHeader" in out and "SnapshotFooter" in out, out[:3000]
+    snap_end = int(SNAPSHOT_NAME.match(snap.name)[1])
+    # Every topic the snapshot covers is in it: the first request's topics always are.
+    for n in names[:10]:
+        assert f'"name":"{n}"' in out, f"{n} not in {snap.name}"
+    assert snap_end > 0
+
+    before = all_topic_ids(h)
+    assert set(names) <= set(before), set(names) - set(before)
+
+    # Restart on the same data: the snapshot plus the log tail rebuild every topic with its id.
+    clean, how = h.stop()
+    assert clean, how
+    h.start(OVERRIDES)
+    assert set(names) <= listed(bs)
+    after = all_topic_ids(h)
+    for n in names:
+        assert after.get(n) == before[n], f"{n}: id {after.get(n)} after restart, {before[n]} before"
+    md = metadata_v12(h.host, h.port, ["snap-tool", "snap-5-9"])
+    assert len(md["snap-tool"]["partitions"]) == 2
+    assert len(md["snap-5-9"]["partitions"]) == 3
+    if h.kind == "gregor":
+        assert "loaded the metadata snapshot" in h.logfile.read_text(errors="replace"), h.log_tail()
+
+    # Still writable after the restart, and the next snapshots come after the loaded one.
+    create(h, [f"post-{i}" for i in range(20)])
+    newest = wait_for_snapshot_covering(h, snap_end)
+    assert int(SNAPSHOT_NAME.match(newest.name)[1]) > snap_end
