@@ -141,7 +141,7 @@ result<SnapshotId, std::string> QuorumController::write_snapshot() {
     }
     const auto records = metadata::write_image(*image);
     const int64_t timestamp = last_commit_ms_ >= 0 ? last_commit_ms_ : storage::system_clock_ms();
-    auto id = log_->write_snapshot(end, timestamp, records, config_.snapshots.retained);
+    auto id = log_->write_snapshot(end, timestamp, records, config_.snapshots);
     last_snapshot_ms_ = storage::system_clock_ms();
     if (!id) {
         log->error("cannot write a metadata snapshot at offset {}: {}", end, id.error());

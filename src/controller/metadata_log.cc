@@ -1,7 +1,9 @@
 #include "gregor/controller/metadata_log.h"
 
+#include "gregor/common/logging.h"
 #include "gregor/protocol/record_batch.h"
 #include "gregor/storage/log.h"
+#include "gregor/storage/segment.h"
 
 #include <fmt/format.h>
 
@@ -81,7 +83,7 @@ result<SnapshotId, std::string> MemoryMetadataLog::write_snapshot(
     int64_t end_offset,
     int64_t last_contained_log_timestamp,
     std::span<const metadata::ApiMessageAndVersion> records,
-    size_t retained) {
+    const SnapshotPolicy& policy) {
     const SnapshotId id{end_offset, LocalMetadataLog::kEpoch};
     auto bytes =
         encode_snapshot(id, last_contained_log_timestamp, storage::system_clock_ms(), records);
@@ -89,7 +91,7 @@ result<SnapshotId, std::string> MemoryMetadataLog::write_snapshot(
         return unexpected<std::string>("the snapshot does not fit record batches");
     }
     snapshots_[id] = std::move(bytes);
-    while (snapshots_.size() > retained) {
+    while (snapshots_.size() > policy.retained) {
         snapshots_.erase(snapshots_.begin());
     }
     return id;
@@ -123,9 +125,11 @@ result<std::unique_ptr<LocalMetadataLog>, std::string> LocalMetadataLog::open(
     options.config.segment_bytes = segment_bytes;
     options.config.segment_ms = segment_ms;
     options.config.max_message_bytes = kMaxBatchBytes;
-    // The metadata log is never deleted by retention here: snapshots come first.
+    // Plain retention never deletes metadata records: only segments below the oldest snapshot go
+    // (delete_snapshotted_segments), and at once.
     options.config.retention_ms = -1;
     options.config.retention_bytes = -1;
+    options.config.file_delete_delay_ms = 0;
     auto opened = storage::Log::open(dir / (std::string(kTopic) + "-0"),
                                      storage::TopicPartition{kTopic, 0}, options);
     if (!opened) {
@@ -244,7 +248,7 @@ result<SnapshotId, std::string> LocalMetadataLog::write_snapshot(
     int64_t end_offset,
     int64_t last_contained_log_timestamp,
     std::span<const metadata::ApiMessageAndVersion> records,
-    size_t retained) {
+    const SnapshotPolicy& policy) {
     const SnapshotId id{end_offset, kEpoch};
     auto bytes =
         encode_snapshot(id, last_contained_log_timestamp, storage::system_clock_ms(), records);
@@ -255,8 +259,43 @@ result<SnapshotId, std::string> LocalMetadataLog::write_snapshot(
     if (!written) {
         return unexpected<std::string>(written.error());
     }
-    delete_old_snapshots(dir(), retained);
+    delete_old_snapshots(dir(), policy.retained);
+    delete_snapshotted_segments(policy);
     return id;
+}
+
+int64_t LocalMetadataLog::start_offset() const {
+    return log_->log_start_offset();
+}
+
+void LocalMetadataLog::delete_snapshotted_segments(const SnapshotPolicy& policy) {
+    const auto ids = list_snapshots(dir());
+    if (ids.empty() || ids.front().end_offset <= log_->log_start_offset()) {
+        return;
+    }
+    const auto segments = log_->segments();
+    const bool over_bytes =
+        policy.retention_bytes >= 0 && log_->size_bytes() > policy.retention_bytes;
+    const bool over_age =
+        policy.retention_ms >= 0 && !segments.empty()
+        && storage::system_clock_ms() - segments.front()->largest_timestamp() > policy.retention_ms;
+    if (!over_bytes && !over_age) {
+        return;
+    }
+    const auto& log = log::get("controller");
+    auto moved = log_->increment_log_start_offset(ids.front().end_offset);
+    if (!moved) {
+        log->warn("cannot move the metadata log start to {}: {}", ids.front().end_offset,
+                  moved.error().message);
+        return;
+    }
+    auto deleted = log_->delete_retained_segments();
+    if (!deleted) {
+        log->warn("cannot delete snapshotted metadata log segments: {}", deleted.error().message);
+        return;
+    }
+    log->info("metadata log start moved to {} (the oldest snapshot); {} segments deleted", *moved,
+              *deleted);
 }
 
 std::vector<SnapshotId> LocalMetadataLog::snapshots() const {

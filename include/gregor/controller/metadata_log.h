@@ -49,13 +49,14 @@ public:
     virtual int64_t end_offset() const = 0;
 
     // Snapshots of the replayed state (snapshot.h). `records` rebuild the image of every record
-    // below `end_offset`; the snapshot is durable when this returns, and all but the newest
-    // `retained` snapshots are deleted.
+    // below `end_offset`; the snapshot is durable when this returns. Then all but the newest
+    // `policy.retained` snapshots are deleted, and log records below the oldest kept snapshot when
+    // the log is past `policy`'s retention.
     virtual result<SnapshotId, std::string> write_snapshot(
         int64_t end_offset,
         int64_t last_contained_log_timestamp,
         std::span<const metadata::ApiMessageAndVersion> records,
-        size_t retained) = 0;
+        const SnapshotPolicy& policy) = 0;
     // The complete snapshots, oldest first.
     virtual std::vector<SnapshotId> snapshots() const = 0;
     // One snapshot's records; the error says why it cannot be used (CRC, header, footer).
@@ -76,7 +77,7 @@ public:
         int64_t end_offset,
         int64_t last_contained_log_timestamp,
         std::span<const metadata::ApiMessageAndVersion> records,
-        size_t retained) override;
+        const SnapshotPolicy& policy) override;
     std::vector<SnapshotId> snapshots() const override;
     result<DecodedSnapshot, std::string> read_snapshot(SnapshotId id) const override;
 
@@ -114,15 +115,19 @@ public:
         int64_t end_offset,
         int64_t last_contained_log_timestamp,
         std::span<const metadata::ApiMessageAndVersion> records,
-        size_t retained) override;
+        const SnapshotPolicy& policy) override;
     std::vector<SnapshotId> snapshots() const override;
     result<DecodedSnapshot, std::string> read_snapshot(SnapshotId id) const override;
     void close() override;
 
     const std::filesystem::path& dir() const;
+    int64_t start_offset() const;
 
 private:
     explicit LocalMetadataLog(std::unique_ptr<storage::Log> log);
+    // Moves the log start to the oldest snapshot and deletes the segments below it, once the log
+    // is past the retention bytes or age.
+    void delete_snapshotted_segments(const SnapshotPolicy& policy);
     std::unique_ptr<storage::Log> log_;
 };
 

@@ -42,6 +42,11 @@ struct SnapshotPolicy {
     int64_t max_interval_ms = 3600000;
     // How many complete snapshots are kept; older ones are deleted after a new one is written.
     size_t retained = 2;
+    // metadata.max.retention.bytes / metadata.max.retention.ms: once the metadata log is larger, or
+    // its oldest segment older, the log start moves up to the oldest kept snapshot and the
+    // segments wholly below it are deleted. -1: no limit.
+    int64_t retention_bytes = 104857600;
+    int64_t retention_ms = 604800000;
 };
 
 // "00000000000000001234-0000000001.checkpoint".

@@ -157,8 +157,8 @@ public:
     result<SnapshotId, std::string> write_snapshot(int64_t end,
                                                    int64_t ts,
                                                    std::span<const ApiMessageAndVersion> records,
-                                                   size_t retained) override {
-        return inner_->write_snapshot(end, ts, records, retained);
+                                                   const SnapshotPolicy& policy) override {
+        return inner_->write_snapshot(end, ts, records, policy);
     }
     std::vector<SnapshotId> snapshots() const override { return inner_->snapshots(); }
     result<DecodedSnapshot, std::string> read_snapshot(SnapshotId id) const override {
@@ -182,14 +182,18 @@ protected:
 
     fs::path log_dir() const { return dir_ / "__cluster_metadata-0"; }
 
-    std::unique_ptr<QuorumController> open(ControllerConfig c = config()) {
-        auto log = LocalMetadataLog::open(dir_, 1 << 20, 604800000);
+    std::unique_ptr<QuorumController> open(ControllerConfig c = config(),
+                                           int32_t segment_bytes = 1 << 20) {
+        auto log = LocalMetadataLog::open(dir_, segment_bytes, 604800000);
         EXPECT_TRUE(log) << log.error();
+        if (!log) {
+            return nullptr;
+        }
         auto controller = std::make_unique<QuorumController>(
             std::move(c), std::make_unique<RecordingLog>(std::move(*log), &replayed_from_),
             nullptr);
         auto started = controller->start();
-        EXPECT_TRUE(started) << started.error();
+        start_error_ = started ? "" : started.error();
         return controller;
     }
 
@@ -232,8 +236,20 @@ protected:
         f.put('\x7f');
     }
 
+    std::vector<fs::path> segment_files() const {
+        std::vector<fs::path> out;
+        for (const auto& e : fs::directory_iterator(log_dir())) {
+            if (e.path().extension() == ".log") {
+                out.push_back(e.path());
+            }
+        }
+        std::sort(out.begin(), out.end());
+        return out;
+    }
+
     fs::path dir_;
     int64_t replayed_from_ = -1;
+    std::string start_error_;
 };
 
 TEST_F(SnapshotControllerTest, SnapshotAfterThresholdBytesRebuildsTheImage) {
@@ -387,6 +403,57 @@ TEST_F(SnapshotControllerTest, IntervalTriggersASnapshotAtTheNextCommit) {
     ASSERT_FALSE(ids.empty());
     EXPECT_EQ(ids.back().end_offset, c->image()->offset() + 1);
     c->stop();
+}
+
+TEST_F(SnapshotControllerTest, RetentionDeletesSegmentsBelowTheOldestSnapshot) {
+    // Small segments and a zero retention: every snapshot lets the segments below the oldest
+    // kept snapshot go.
+    ControllerConfig c = config();
+    c.snapshots.retention_bytes = 0;
+    std::shared_ptr<const metadata::MetadataImage> before;
+    SnapshotId older;
+    SnapshotId newer;
+    {
+        auto ctl = open(c, 2048);
+        ASSERT_TRUE(ctl);
+        for (int i = 0; i < 30; ++i) {
+            create(*ctl, "t" + std::to_string(i));
+        }
+        older = *ctl->take_snapshot();
+        EXPECT_NE(segment_files().front().filename().string(), "00000000000000000000.log");
+        for (int i = 30; i < 60; ++i) {
+            create(*ctl, "t" + std::to_string(i));
+        }
+        newer = *ctl->take_snapshot();
+        create(*ctl, "tail");
+        before = ctl->image();
+        ctl->stop();
+    }
+    // The log now starts in the segment holding the oldest kept snapshot's end offset.
+    const auto first = segment_files().front().filename().string();
+    EXPECT_NE(first, "00000000000000000000.log");
+    EXPECT_LE(std::stoll(first), older.end_offset);
+    EXPECT_EQ(list_snapshots(log_dir()).size(), 2U);
+    {
+        auto ctl = open(c, 2048);
+        ASSERT_TRUE(start_error_.empty()) << start_error_;
+        EXPECT_EQ(replayed_from_, newer.end_offset);
+        expect_same_topics(*before, *ctl->image());
+        ctl->stop();
+    }
+    // The newest snapshot corrupt: the older one and the log after it still rebuild everything.
+    corrupt(newer);
+    {
+        auto ctl = open(c, 2048);
+        ASSERT_TRUE(start_error_.empty()) << start_error_;
+        EXPECT_EQ(replayed_from_, older.end_offset);
+        expect_same_topics(*before, *ctl->image());
+        ctl->stop();
+    }
+    // Both corrupt: the records below the log start are gone, so the start fails loudly.
+    corrupt(older);
+    auto ctl = open(c, 2048);
+    EXPECT_NE(start_error_.find("are gone"), std::string::npos) << start_error_;
 }
 
 TEST(MemoryMetadataLogSnapshots, ControllerSnapshotsIntoMemory) {
