@@ -53,6 +53,12 @@ void write_brokers(const MetadataImage& image, std::vector<ApiMessageAndVersion>
         r.fenced = b.fenced;
         r.in_controlled_shutdown = b.in_controlled_shutdown;
         r.log_dirs = b.log_dirs;
+        for (const auto& [name, range] : b.supported_features) {
+            auto& f = r.features.emplace_back();
+            f.name = name;
+            f.min_supported_version = range.min_version;
+            f.max_supported_version = range.max_version;
+        }
         out.push_back(make_record(std::move(r), kRegisterBrokerVersion));
     }
 }
@@ -167,8 +173,10 @@ std::optional<std::string> broker_difference(const BrokerRegistration& a,
         return fmt::format("broker {}: fenced {} vs {}, in controlled shutdown {} vs {}", a.id,
                            a.fenced, b.fenced, a.in_controlled_shutdown, b.in_controlled_shutdown);
     }
-    if (a.endpoints != b.endpoints || a.rack != b.rack || a.log_dirs != b.log_dirs) {
-        return fmt::format("broker {}: endpoints, rack or log dirs differ", a.id);
+    if (a.endpoints != b.endpoints || a.rack != b.rack || a.log_dirs != b.log_dirs
+        || a.supported_features != b.supported_features) {
+        return fmt::format("broker {}: endpoints, rack, log dirs or supported features differ",
+                           a.id);
     }
     return std::nullopt;
 }

@@ -64,6 +64,8 @@ ApiMessageAndVersion broker(int32_t id, int64_t epoch, std::optional<std::string
     b.rack = std::move(rack);
     b.fenced = true;
     b.log_dirs = {uuid(50), uuid(51)};
+    b.features.push_back({"metadata.version", 7, 27, {}});
+    b.features.push_back({"kraft.version", 0, 1, {}});
     return make_record(std::move(b), 3);
 }
 
@@ -202,6 +204,7 @@ TEST(ImageWriter, BrokerFencingAndRegistrationChangesRebuild) {
     EXPECT_TRUE(again->broker(2)->fenced);
     EXPECT_FALSE(again->broker(3)->fenced);
     EXPECT_EQ(again->broker(3)->log_dirs, (std::vector<p::Uuid>{uuid(77)}));
+    EXPECT_EQ(again->broker(1)->supported_features.at("metadata.version").max_version, 27);
 }
 
 TEST(ImageWriter, ProducerIdsOnlyWhenAllocated) {
