@@ -20,6 +20,9 @@ namespace {
 
 using Image = std::shared_ptr<const metadata::MetadataImage>;
 
+// After a failed snapshot write (a full disk), commits do not retry it for this long.
+constexpr int64_t kSnapshotRetryBackoffMs = 10000;
+
 double ms_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
@@ -123,7 +126,7 @@ void QuorumController::maybe_snapshot(const std::vector<ApiMessageAndVersion>& r
     const bool by_bytes = bytes_since_snapshot_ >= policy.max_bytes_between;
     const bool by_time =
         policy.max_interval_ms > 0 && now - last_snapshot_ms_ >= policy.max_interval_ms;
-    if (by_bytes || by_time) {
+    if ((by_bytes || by_time) && now >= snapshot_retry_ms_) {
         (void)write_snapshot();  // logged; retried at a later commit
     }
 }
@@ -144,6 +147,7 @@ result<SnapshotId, std::string> QuorumController::write_snapshot() {
     auto id = log_->write_snapshot(end, timestamp, records, config_.snapshots);
     last_snapshot_ms_ = storage::system_clock_ms();
     if (!id) {
+        snapshot_retry_ms_ = last_snapshot_ms_ + kSnapshotRetryBackoffMs;
         log->error("cannot write a metadata snapshot at offset {}: {}", end, id.error());
         return unexpected<std::string>(id.error());
     }

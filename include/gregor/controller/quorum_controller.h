@@ -157,6 +157,7 @@ private:
     int64_t bytes_since_snapshot_ = 0;
     int64_t last_snapshot_ms_ = 0;
     int64_t last_commit_ms_ = -1;
+    int64_t snapshot_retry_ms_ = 0;  // after a failed write, no new attempt before this
 };
 
 }  // namespace gregor::controller

@@ -158,6 +158,10 @@ public:
                                                    int64_t ts,
                                                    std::span<const ApiMessageAndVersion> records,
                                                    const SnapshotPolicy& policy) override {
+        ++snapshot_attempts;
+        if (fail_snapshots) {
+            return unexpected<std::string>("No space left on device");
+        }
         return inner_->write_snapshot(end, ts, records, policy);
     }
     std::vector<SnapshotId> snapshots() const override { return inner_->snapshots(); }
@@ -165,6 +169,9 @@ public:
         return inner_->read_snapshot(id);
     }
     void close() override { inner_->close(); }
+
+    int snapshot_attempts = 0;
+    bool fail_snapshots = false;
 
 private:
     std::unique_ptr<MetadataLog> inner_;
@@ -454,6 +461,30 @@ TEST_F(SnapshotControllerTest, RetentionDeletesSegmentsBelowTheOldestSnapshot) {
     corrupt(older);
     auto ctl = open(c, 2048);
     EXPECT_NE(start_error_.find("are gone"), std::string::npos) << start_error_;
+}
+
+TEST(SnapshotFailures, AFailedWriteIsNotRetriedAtEveryCommit) {
+    int64_t from = -1;
+    auto recording = std::make_unique<RecordingLog>(std::make_unique<MemoryMetadataLog>(), &from);
+    auto* log = recording.get();
+    log->fail_snapshots = true;
+    QuorumController c(config(1), std::move(recording), nullptr);
+    ASSERT_TRUE(c.start());  // the start's commits cross the one-byte threshold
+    EXPECT_EQ(log->snapshot_attempts, 1);
+    for (int i = 0; i < 3; ++i) {
+        p::CreateTopicsRequest req;
+        req.topics.emplace_back().name = "t" + std::to_string(i);
+        req.topics.back().num_partitions = 1;
+        req.topics.back().replication_factor = 1;
+        ASSERT_EQ(c.create_topics_sync(req, 7).topics.at(0).error_code, errc::none);
+    }
+    EXPECT_EQ(log->snapshot_attempts, 1);
+    EXPECT_TRUE(log->snapshots().empty());
+    // An explicit request still tries (and reports the error).
+    auto taken = c.take_snapshot();
+    ASSERT_FALSE(taken);
+    EXPECT_NE(taken.error().find("No space"), std::string::npos);
+    c.stop();
 }
 
 TEST(MemoryMetadataLogSnapshots, ControllerSnapshotsIntoMemory) {
