@@ -61,9 +61,16 @@ def create(h, names: list[str], partitions: int = 3) -> None:
         return
 
 
-def all_topic_ids(h) -> dict[str, str]:
-    md = metadata_v12(h.host, h.port, None)
-    return {name: t["id"] for name, t in md.items() if t["error"] == 0}
+def all_topic_ids(h, expect: set[str] | None = None, timeout: float = 20.0) -> dict[str, str]:
+    """{name: id} from Metadata v12; waits until `expect` are all listed (Apache Kafka's broker learns new topics
+    from the controller asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        md = metadata_v12(h.host, h.port, None)
+        ids = {name: t["id"] for name, t in md.items() if t["error"] == 0}
+        if not expect or expect <= set(ids) or time.monotonic() > deadline:
+            return ids
+        time.sleep(0.2)
 
 
 def test_snapshots_are_written_decoded_by_kafka_and_survive_restart(broker_factory):
@@ -98,7 +105,7 @@ def test_snapshots_are_written_decoded_by_kafka_and_survive_restart(broker_facto
         assert f'"name":"{n}"' in out, f"{n} not in {snap.name}"
     assert snap_end > 0
 
-    before = all_topic_ids(h)
+    before = all_topic_ids(h, set(names))
     assert set(names) <= set(before), set(names) - set(before)
 
     # Restart on the same data: the snapshot plus the log tail rebuild every topic with its id.
@@ -106,7 +113,7 @@ def test_snapshots_are_written_decoded_by_kafka_and_survive_restart(broker_facto
     assert clean, how
     h.start(OVERRIDES)
     assert set(names) <= listed(bs)
-    after = all_topic_ids(h)
+    after = all_topic_ids(h, set(names))
     for n in names:
         assert after.get(n) == before[n], f"{n}: id {after.get(n)} after restart, {before[n]} before"
     md = metadata_v12(h.host, h.port, ["snap-tool", "snap-5-9"])
@@ -119,3 +126,27 @@ def test_snapshots_are_written_decoded_by_kafka_and_survive_restart(broker_facto
     create(h, [f"post-{i}" for i in range(20)])
     newest = wait_for_snapshot_covering(h, snap_end)
     assert int(SNAPSHOT_NAME.match(newest.name)[1]) > snap_end
+
+
+def test_unclean_restart_after_snapshots_keeps_every_topic(broker_factory):
+    """SIGKILL (no clean shutdown) after snapshots and a log tail: the restart loads the newest snapshot, recovers
+    the log and replays the tail."""
+    h = broker_factory(OVERRIDES)
+    for batch in range(4):
+        create(h, [f"kill-{batch}-{i}" for i in range(10)])
+    snap = wait_for_snapshot_covering(h, 0)
+    snap_end = int(SNAPSHOT_NAME.match(snap.name)[1])
+    create(h, ["tail-a", "tail-b"], partitions=1)
+    expected = {f"kill-{b}-{i}" for b in range(4) for i in range(10)} | {"tail-a", "tail-b"}
+    before = all_topic_ids(h, expected)
+    assert expected <= set(before), expected - set(before)
+
+    h.proc.kill()
+    h.proc.wait(timeout=10)
+    h._close_log()
+    h.start(OVERRIDES)
+    after = all_topic_ids(h, expected)
+    for name, tid in before.items():
+        assert after.get(name) == tid, f"{name}: id {after.get(name)} after restart, {tid} before"
+    assert snap_end > 0
+    assert not list(metadata_dir(h).glob("*.checkpoint.part"))
