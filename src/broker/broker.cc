@@ -1,6 +1,8 @@
 #include "gregor/broker/broker.h"
 
+#include "gregor/broker/config_describe.h"
 #include "gregor/broker/meta_properties.h"
+#include "gregor/broker/producer_ids.h"
 #include "gregor/common/logging.h"
 
 #include <boost/asio/ip/host_name.hpp>
@@ -40,213 +42,22 @@ std::string advertised_host(const ListenerConfig& l) {
     return boost::asio::ip::host_name();
 }
 
-// Topic configs without a broker synonym (Kafka's LogConfig), with their defaults.
-struct PlainTopicConfig {
-    const char* name;
-    const char* default_value;
-};
-constexpr PlainTopicConfig kPlainTopicConfigs[] = {
-    {"follower.replication.throttled.replicas", ""},
-    {"leader.replication.throttled.replicas", ""},
-    {"remote.log.copy.disable", "false"},
-    {"remote.log.delete.on.disable", "false"},
-    {"remote.storage.enable", "false"},
-};
-
-bool is_topic_config(std::string_view name) {
-    if (find_topic_config_synonyms(name) != nullptr) {
-        return true;
-    }
-    for (const auto& c : kPlainTopicConfigs) {
-        if (name == c.name) {
-            return true;
-        }
-    }
-    return false;
-}
-
-// Kafka's ConfigDef.parseType and the validators' choices, for a topic config's value, typed as
-// the broker config that supplies its default. Ranges are not checked yet.
-std::optional<std::string> check_topic_config_value(std::string_view name,
-                                                    const std::string& value) {
-    const TopicConfigSynonyms* syn = find_topic_config_synonyms(name);
-    if (syn == nullptr || syn->broker_configs.empty()) {
-        return std::nullopt;
-    }
-    const ConfigDef* def = find_config_definition(syn->broker_configs.front().name);
-    if (def == nullptr) {
-        return std::nullopt;
-    }
-    auto invalid = [&](std::string_view reason) {
-        return std::optional(
-            fmt::format("Invalid value {} for configuration {}: {}", value, name, reason));
-    };
-    std::string_view text = value;
-    while (!text.empty() && text.front() == ' ') {
-        text.remove_prefix(1);
-    }
-    while (!text.empty() && text.back() == ' ') {
-        text.remove_suffix(1);
-    }
-    auto integer = [&](auto out) {
-        return std::from_chars(text.data(), text.data() + text.size(), out).ptr
-                   == text.data() + text.size()
-               && !text.empty();
-    };
-    auto one_of = [&](std::string_view item) {
-        return std::find(def->validator.choices.begin(), def->validator.choices.end(), item)
-               != def->validator.choices.end();
-    };
-    switch (def->type) {
-        case ConfigType::Int:
-            return integer(int32_t{}) ? std::nullopt : invalid("Not a number of type INT");
-        case ConfigType::Short:
-            return integer(int16_t{}) ? std::nullopt : invalid("Not a number of type SHORT");
-        case ConfigType::Long:
-            return integer(int64_t{}) ? std::nullopt : invalid("Not a number of type LONG");
-        case ConfigType::Double: {
-            std::string s(text);
-            char* end = nullptr;
-            std::strtod(s.c_str(), &end);
-            return (!s.empty() && end == s.c_str() + s.size())
-                       ? std::nullopt
-                       : invalid("Not a number of type DOUBLE");
-        }
-        case ConfigType::Boolean:
-            return (text == "true" || text == "false" || text == "TRUE" || text == "FALSE")
-                       ? std::nullopt
-                       : invalid("Expected value to be either true or false");
-        case ConfigType::List: {
-            if (def->validator.kind != Validator::Kind::ListOf) {
-                return std::nullopt;
-            }
-            size_t start = 0;
-            while (start <= text.size()) {
-                size_t comma = text.find(',', start);
-                std::string_view item =
-                    text.substr(start, comma == std::string_view::npos ? text.npos : comma - start);
-                while (!item.empty() && item.front() == ' ') {
-                    item.remove_prefix(1);
-                }
-                while (!item.empty() && item.back() == ' ') {
-                    item.remove_suffix(1);
-                }
-                if (!item.empty() && !one_of(item)) {
-                    return invalid(fmt::format("String must be one of: {}",
-                                               fmt::join(def->validator.choices, ", ")));
-                }
-                if (comma == std::string_view::npos) {
-                    break;
-                }
-                start = comma + 1;
-            }
-            return std::nullopt;
-        }
-        default:
-            if (def->validator.kind == Validator::Kind::OneOf && !one_of(text)) {
-                return invalid(fmt::format("String must be one of: {}",
-                                           fmt::join(def->validator.choices, ", ")));
-            }
-            return std::nullopt;
-    }
-}
-
-std::string convert(const std::string& value, SynonymUnit unit) {
-    int64_t v = 0;
-    if (unit == SynonymUnit::Same
-        || std::from_chars(value.data(), value.data() + value.size(), v).ec != std::errc{}) {
-        return value;
-    }
-    return std::to_string(unit == SynonymUnit::HoursToMs ? v * 3600000 : v * 60000);
-}
-
-// Kafka's DescribeConfigs sources: DYNAMIC_TOPIC_CONFIG 1, STATIC_BROKER_CONFIG 4, DEFAULT 5.
-constexpr int8_t kSourceTopic = 1;
-
 // The effective configs of a new topic, sorted by name, as Kafka's CreateTopics v5+ returns them
 // (ConfigurationControlManager.computeEffectiveTopicConfigs).
 std::vector<protocol::CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs>
-effective_topic_configs(const Config& config, const metadata::ConfigMap& explicit_configs) {
-    using Entry = protocol::CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs;
-    std::map<std::string, Entry> out;
-    auto add = [&](std::string_view name, std::optional<std::string> value, int8_t source) {
-        Entry e;
-        e.name = std::string(name);
-        e.value = std::move(value);
-        e.read_only = false;
-        e.is_sensitive = false;
-        e.config_source = source;
-        out[e.name] = std::move(e);
-    };
-    for (const auto& syn : topic_config_synonyms()) {
-        auto it = explicit_configs.find(std::string(syn.topic_config));
-        if (it != explicit_configs.end()) {
-            add(syn.topic_config, it->second, kSourceTopic);
-            continue;
-        }
-        const BrokerSynonym* chosen = nullptr;
-        for (const auto& b : syn.broker_configs) {
-            if (config.has_value(b.name) && !config.is_default(b.name)) {
-                chosen = &b;
-                break;
-            }
-        }
-        if (chosen == nullptr) {
-            for (const auto& b : syn.broker_configs) {
-                if (config.has_value(b.name)) {
-                    chosen = &b;
-                    break;
-                }
-            }
-        }
-        if (chosen == nullptr) {
-            add(syn.topic_config, std::nullopt,
-                describe_configs_source(ConfigSource::DefaultConfig));
-            continue;
-        }
-        auto value = config.describe_value(chosen->name);
-        add(syn.topic_config, value ? std::optional(convert(*value, chosen->unit)) : std::nullopt,
-            describe_configs_source(config.source(chosen->name)));
+effective_topic_configs(const Config& config,
+                        const DynamicBrokerConfigs& dynamic,
+                        const metadata::ConfigMap& explicit_configs) {
+    std::vector<protocol::CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs> out;
+    for (auto& d : describe_topic_configs(config, dynamic, explicit_configs, {})) {
+        auto& e = out.emplace_back();
+        e.name = std::move(d.name);
+        e.value = std::move(d.value);
+        e.read_only = d.read_only;
+        e.is_sensitive = d.is_sensitive;
+        e.config_source = d.config_source;
     }
-    for (const auto& c : kPlainTopicConfigs) {
-        auto it = explicit_configs.find(c.name);
-        if (it != explicit_configs.end()) {
-            add(c.name, it->second, kSourceTopic);
-        } else {
-            add(c.name, std::string(c.default_value),
-                describe_configs_source(ConfigSource::DefaultConfig));
-        }
-    }
-    std::vector<Entry> sorted;
-    for (auto& [name, e] : out) {
-        sorted.push_back(std::move(e));
-    }
-    return sorted;
-}
-
-int64_t parse_long(const std::map<std::string, std::string>& values,
-                   const char* name,
-                   int64_t fallback) {
-    auto it = values.find(name);
-    int64_t v = 0;
-    if (it == values.end()
-        || std::from_chars(it->second.data(), it->second.data() + it->second.size(), v).ec
-               != std::errc{}) {
-        return fallback;
-    }
-    return v;
-}
-
-// min.insync.replicas of a topic: its own config over the broker's.
-int32_t min_insync_replicas(const Config& config, const metadata::ConfigMap& topic_configs) {
-    auto it = topic_configs.find("min.insync.replicas");
-    int32_t v = 0;
-    if (it != topic_configs.end()
-        && std::from_chars(it->second.data(), it->second.data() + it->second.size(), v).ec
-               == std::errc{}) {
-        return v;
-    }
-    return config.get_int("min.insync.replicas");
+    return out;
 }
 
 // The compaction cleaner's settings (log.cleaner.*).
@@ -274,46 +85,50 @@ size_t max_open_segment_files(const Config& config) {
     return std::max<size_t>(64, static_cast<size_t>(limit.rlim_cur / 2));
 }
 
-// A partition's LogConfig: the topic's configs over the broker's defaults.
-storage::LogConfig log_config_for(const Config& config, const metadata::ConfigMap& topic_configs) {
-    std::map<std::string, std::string> v;
-    for (const auto& e : effective_topic_configs(config, topic_configs)) {
-        if (e.value) {
-            v[e.name] = *e.value;
+// A partition's LogConfig: the topic's configs over the broker's (dynamic, then static) ones.
+storage::LogConfig log_config_for(const Config& config,
+                                  const DynamicBrokerConfigs& dynamic,
+                                  const metadata::ConfigMap& topic_configs) {
+    return make_log_config(effective_topic_values(config, dynamic, topic_configs));
+}
+
+// The controller's view of config schemas: list types, defaults, and the topic configs' checks
+// (Kafka's ControllerConfigurationValidator: names first, then values).
+controller::ConfigSchema config_schema() {
+    controller::ConfigSchema schema;
+    schema.is_list = [](int8_t type, std::string_view name) {
+        if (type == metadata::kConfigResourceTopic) {
+            return is_topic_config(name) && topic_config_type(name) == ConfigType::List;
         }
-    }
-    storage::LogConfig lc;
-    lc.segment_bytes = static_cast<int32_t>(parse_long(v, "segment.bytes", lc.segment_bytes));
-    lc.segment_ms = parse_long(v, "segment.ms", lc.segment_ms);
-    lc.segment_jitter_ms = parse_long(v, "segment.jitter.ms", lc.segment_jitter_ms);
-    lc.segment_index_bytes =
-        static_cast<int32_t>(parse_long(v, "segment.index.bytes", lc.segment_index_bytes));
-    lc.index_interval_bytes =
-        static_cast<int32_t>(parse_long(v, "index.interval.bytes", lc.index_interval_bytes));
-    lc.retention_ms = parse_long(v, "retention.ms", lc.retention_ms);
-    lc.retention_bytes = parse_long(v, "retention.bytes", lc.retention_bytes);
-    lc.delete_retention_ms = parse_long(v, "delete.retention.ms", lc.delete_retention_ms);
-    lc.file_delete_delay_ms = parse_long(v, "file.delete.delay.ms", lc.file_delete_delay_ms);
-    lc.max_message_bytes =
-        static_cast<int32_t>(parse_long(v, "max.message.bytes", lc.max_message_bytes));
-    lc.min_compaction_lag_ms = parse_long(v, "min.compaction.lag.ms", lc.min_compaction_lag_ms);
-    lc.max_compaction_lag_ms = parse_long(v, "max.compaction.lag.ms", lc.max_compaction_lag_ms);
-    lc.timestamp_before_max_ms =
-        parse_long(v, "message.timestamp.before.max.ms", lc.timestamp_before_max_ms);
-    lc.timestamp_after_max_ms =
-        parse_long(v, "message.timestamp.after.max.ms", lc.timestamp_after_max_ms);
-    if (auto it = v.find("cleanup.policy"); it != v.end()) {
-        lc.cleanup_delete = it->second.find("delete") != std::string::npos;
-        lc.cleanup_compact = it->second.find("compact") != std::string::npos;
-    }
-    if (auto it = v.find("message.timestamp.type"); it != v.end()) {
-        lc.timestamp_type = it->second == "LogAppendTime" ? storage::TimestampType::log_append_time
-                                                          : storage::TimestampType::create_time;
-    }
-    if (auto it = v.find("preallocate"); it != v.end()) {
-        lc.preallocate = it->second == "true";
-    }
-    return lc;
+        const ConfigDef* def = find_config_definition(name);
+        return def != nullptr && def->type == ConfigType::List;
+    };
+    schema.default_value = [](int8_t type, std::string_view name) -> std::optional<std::string> {
+        if (type == metadata::kConfigResourceTopic) {
+            return topic_config_default(name);
+        }
+        const ConfigDef* def = find_config_definition(name);
+        return def != nullptr ? def->default_text : std::nullopt;
+    };
+    schema.validate = [](int8_t type, const std::string&, const metadata::ConfigMap& changed,
+                         const std::vector<std::string>&) -> std::optional<controller::ApiResult> {
+        if (type != metadata::kConfigResourceTopic) {
+            return std::nullopt;  // broker configs were checked by the broker that took them
+        }
+        for (const auto& [name, value] : changed) {
+            if (!is_topic_config(name)) {
+                return controller::ApiResult{controller::errc::invalid_config,
+                                             "Unknown topic config name: " + name};
+            }
+        }
+        for (const auto& [name, value] : changed) {
+            if (auto bad = check_topic_config_value(name, value)) {
+                return controller::ApiResult{controller::errc::invalid_config, *bad};
+            }
+        }
+        return std::nullopt;
+    };
+    return schema;
 }
 
 }  // namespace
@@ -358,8 +173,11 @@ result<bool, std::string> Broker::start_controller() {
     cc.is_topic_config = is_topic_config;
     cc.check_topic_config_value = check_topic_config_value;
     cc.describe_topic_configs = [this](const metadata::ConfigMap& configs) {
-        return effective_topic_configs(config_, configs);
+        return effective_topic_configs(
+            config_, DynamicBrokerConfigs::from(*state_.image.current(), config_.node_id()),
+            configs);
     };
+    cc.config_schema = config_schema();
     auto log = controller::LocalMetadataLog::open(config_.metadata_log_dir(),
                                                   config_.get_int("metadata.log.segment.bytes"),
                                                   config_.get_long("metadata.log.segment.ms"));
@@ -397,7 +215,9 @@ void Broker::on_image(std::shared_ptr<const metadata::MetadataImage> image) {
         if (before != previous->topics_by_id().end() && before->second == topic) {
             continue;  // unchanged: its logs exist already
         }
-        const auto lc = log_config_for(config_, image->topic_configs(topic->name));
+        const auto lc =
+            log_config_for(config_, DynamicBrokerConfigs::from(*image, config_.node_id()),
+                           image->topic_configs(topic->name));
         for (const auto& [index, part] : topic->partitions) {
             if (std::find(part.replicas.begin(), part.replicas.end(), config_.node_id())
                 == part.replicas.end()) {
@@ -413,9 +233,50 @@ void Broker::on_image(std::shared_ptr<const metadata::MetadataImage> image) {
             track_compaction(*created);
         }
     }
+    apply_config_changes(*previous, *image);
     // Handlers see the new topics only once their partitions can serve them.
     replicas_->apply_image(*image);
     state_.image.publish(image);
+}
+
+void Broker::apply_config_changes(const metadata::MetadataImage& previous,
+                                  const metadata::MetadataImage& image) {
+    if (previous.configs() == image.configs()) {
+        return;
+    }
+    const auto before = DynamicBrokerConfigs::from(previous, config_.node_id());
+    const auto now = DynamicBrokerConfigs::from(image, config_.node_id());
+    const bool broker_changed =
+        before.per_broker != now.per_broker || before.cluster_default != now.cluster_default;
+    for (const auto& [name, topic] : image.topics_by_name()) {
+        const auto& configs = image.topic_configs(name);
+        if (!broker_changed && previous.topic(name) != nullptr
+            && previous.topic_configs(name) == configs) {
+            continue;
+        }
+        const auto lc = log_config_for(config_, now, configs);
+        size_t updated = 0;
+        for (const auto& [index, part] : topic->partitions) {
+            storage::TopicPartition tp{name, index};
+            auto log = logs_->get(tp);
+            if (!log) {
+                continue;  // not hosted here
+            }
+            (*log)->update_config(lc);
+            ++updated;
+            if (lc.cleanup_compact) {
+                cleaner_->add_log(*log);
+            } else {
+                cleaner_->remove_log(tp);
+            }
+        }
+        if (updated > 0) {
+            log::get("broker")->info(
+                "topic {}: {} partition log(s) now use retention.ms={} "
+                "segment.bytes={} compact={}",
+                name, updated, lc.retention_ms, lc.segment_bytes, lc.cleanup_compact);
+        }
+    }
 }
 
 std::shared_ptr<const ClusterView> Broker::make_view(
@@ -468,7 +329,7 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     for (const auto& d : config_.log_dirs()) {
         lm.log_dirs.emplace_back(d);
     }
-    lm.default_config = log_config_for(config_, {});
+    lm.default_config = log_config_for(config_, {}, {});
     lm.recovery_threads_per_dir = config_.get_int("num.recovery.threads.per.data.dir");
     lm.retention_check_interval_ms = config_.get_long("log.retention.check.interval.ms");
     lm.file_delete_delay_ms = config_.get_long("log.segment.delete.delay.ms");
@@ -478,6 +339,7 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     lm.flush_start_offset_checkpoint_interval_ms =
         config_.get_int("log.flush.start.offset.checkpoint.interval.ms");
     lm.max_open_files = max_open_segment_files(config_);
+    lm.producer_id_expiration_ms = config_.get_int("producer.id.expiration.ms");
     cleaner_ = std::make_unique<storage::LogCleaner>(cleaner_config(config_));
     lm.on_remove = [cleaner = cleaner_.get()](const storage::TopicPartition& tp) {
         cleaner->remove_log(tp, true);
@@ -486,9 +348,7 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     state_.logs = logs_.get();
     replicas_ = std::make_unique<replication::ReplicaManager>(
         config_.node_id(), *logs_,
-        [this](const metadata::MetadataImage& image, std::string_view topic) {
-            return min_insync_replicas(config_, image.topic_configs(topic));
-        });
+        static_cast<size_t>(config_.get_int("gregor.delayed.operations.max")));
     state_.replicas = replicas_.get();
     // Kafka shards the cache eight ways to spread its lock; each shard holds slots / 8.
     const int32_t slots = config_.get_int("max.incremental.fetch.session.cache.slots");
@@ -527,6 +387,8 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
         return unexpected<std::string>(started.error());
     }
     state_.controller.store(controller_.get(), std::memory_order_release);
+    start_producer_ids();
+    state_.ready.store(true, std::memory_order_release);
     for (const auto& b : *bound) {
         log->info("listening on {}://{}:{} ({})", b.name, b.host, b.port,
                   net::to_string(b.protocol));
@@ -538,6 +400,7 @@ void Broker::stop() {
     if (server_) {
         server_->stop();
     }
+    state_.producer_ids.store(nullptr, std::memory_order_release);
     if (controller_) {
         state_.controller.store(nullptr, std::memory_order_release);
         controller_->stop();
@@ -548,6 +411,23 @@ void Broker::stop() {
     if (logs_) {
         logs_->shutdown();
     }
+}
+
+void Broker::start_producer_ids() {
+    // Blocks come from the in-process controller (AllocateProducerIds) for this incarnation.
+    auto* controller = controller_.get();
+    const int32_t node_id = config_.node_id();
+    producer_ids_ = std::make_unique<ProducerIdManager>(
+        [controller, node_id](ProducerIdManager::BlockDone done) {
+            const auto* self = controller->image()->broker(node_id);
+            const int64_t epoch = self != nullptr ? self->epoch : -1;
+            controller->allocate_producer_ids(
+                node_id, epoch, [done = std::move(done)](protocol::AllocateProducerIdsResponse r) {
+                    done(r.error_code, ProducerIdBlock{r.producer_id_start, r.producer_id_len});
+                });
+        });
+    producer_ids_->prefetch();
+    state_.producer_ids.store(producer_ids_.get(), std::memory_order_release);
 }
 
 void Broker::track_compaction(const std::shared_ptr<storage::Log>& log) {

@@ -267,6 +267,8 @@ std::vector<Row> definition_rows(const char* cores) {
          "Timeout for requests between quorum members.", K},
         {"controller.quorum.retry.backoff.ms", I, "20", at_least(0), LOW, RO,
          "Wait before retrying a failed quorum request.", K},
+        {"controller.socket.timeout.ms", I, "30000", none(), MED, RO,
+         "How long a broker waits for the controller's answer to a forwarded request.", K},
         {"broker.heartbeat.interval.ms", I, "2000", none(), MED, RO,
          "Interval between a broker's heartbeats to the active controller.", K},
         {"broker.session.timeout.ms", I, "9000", none(), MED, RO,

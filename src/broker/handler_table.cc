@@ -13,9 +13,15 @@ constexpr HandlerEntry kHandlers[] = {
     {19, 2, 7, nullptr, &handle_create_topics},
     {20, 1, 6, nullptr, &handle_delete_topics},
     {21, 0, 2, &handle_delete_records, nullptr},
+    {22, 0, 5, &handle_init_producer_id, nullptr},  // v6 is unstable in 4.1
     {23, 2, 4, &handle_offset_for_leader_epoch, nullptr},
+    {32, 1, 4, &handle_describe_configs, nullptr},
+    {33, 0, 2, nullptr, &handle_alter_configs},
     {35, 1, 4, &handle_describe_log_dirs, nullptr},
+    {37, 0, 3, nullptr, &handle_create_partitions},
+    {44, 0, 1, nullptr, &handle_incremental_alter_configs},
     {60, 0, 2, &handle_describe_cluster, nullptr},
+    {61, 0, 0, &handle_describe_producers, nullptr},
     {75, 0, 0, &handle_describe_topic_partitions, nullptr},
 };
 }  // namespace

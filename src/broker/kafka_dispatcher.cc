@@ -3,6 +3,13 @@
 #include "gregor/broker/handlers.h"
 #include "gregor/common/logging.h"
 
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include <chrono>
+
 namespace gregor::broker {
 
 namespace {
@@ -30,6 +37,19 @@ bool KafkaDispatcher::may_pipeline(int16_t api_key) const {
 
 boost::asio::awaitable<net::Response> KafkaDispatcher::dispatch(net::ConnectionContext& conn,
                                                                 net::RequestFrame frame) {
+    if (!state_.ready.load(std::memory_order_acquire)) {
+        // Requests that arrive while the node is still starting wait for it (bounded by the
+        // startup itself: a failed start stops the server).
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+        while (!state_.ready.load(std::memory_order_acquire)) {
+            timer.expires_after(std::chrono::milliseconds(5));
+            boost::system::error_code ec;
+            co_await timer.async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, ec));
+            if (ec) {
+                co_return net::Response::close_connection();
+            }
+        }
+    }
     const HandlerEntry* handler = find_handler(frame.api_key);
     if (handler == nullptr || handler->handle_async == nullptr) {
         co_return handle(conn, frame);

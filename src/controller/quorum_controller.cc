@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <future>
+#include <limits>
 #include <set>
 
 namespace gregor::controller {
@@ -272,6 +273,54 @@ void QuorumController::create_topics(p::CreateTopicsRequest request,
         }
         (*cb)(std::move(resp));
     }
+}
+
+void QuorumController::allocate_producer_ids(int32_t broker_id,
+                                             int64_t broker_epoch,
+                                             AllocateProducerIdsDone done) {
+    auto cb = std::make_shared<AllocateProducerIdsDone>(std::move(done));
+    bool queued = enqueue([this, cb, broker_id, broker_epoch] {
+        (*cb)(do_allocate_producer_ids(broker_id, broker_epoch));
+    });
+    if (!queued) {
+        p::AllocateProducerIdsResponse resp;
+        resp.error_code = errc::request_timed_out;
+        (*cb)(std::move(resp));
+    }
+}
+
+p::AllocateProducerIdsResponse QuorumController::do_allocate_producer_ids(int32_t broker_id,
+                                                                          int64_t broker_epoch) {
+    p::AllocateProducerIdsResponse resp;
+    const auto& brokers = image_->brokers();
+    auto it = brokers.find(broker_id);
+    if (it == brokers.end()) {
+        resp.error_code = errc::broker_id_not_registered;
+        return resp;
+    }
+    if (it->second.epoch != broker_epoch) {
+        resp.error_code = errc::stale_broker_epoch;
+        return resp;
+    }
+    const int64_t first = image_->next_producer_id();
+    if (first > std::numeric_limits<int64_t>::max() - kProducerIdBlockSize) {
+        resp.error_code = errc::unknown_server_error;  // Kafka: every producer id is used up
+        return resp;
+    }
+    p::ProducerIdsRecord record;
+    record.broker_id = broker_id;
+    record.broker_epoch = broker_epoch;
+    record.next_producer_id = first + kProducerIdBlockSize;
+    auto committed = commit({make_record(std::move(record))});
+    if (!committed) {
+        log::get("controller")
+            ->error("AllocateProducerIds could not be committed: {}", committed.error());
+        resp.error_code = errc::unknown_server_error;
+        return resp;
+    }
+    resp.producer_id_start = first;
+    resp.producer_id_len = kProducerIdBlockSize;
+    return resp;
 }
 
 void QuorumController::delete_topics(p::DeleteTopicsRequest request,

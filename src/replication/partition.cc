@@ -2,6 +2,7 @@
 
 #include "gregor/common/assert.h"
 #include "gregor/protocol/error_codes.h"
+#include "gregor/replication/delayed_operations.h"
 #include "gregor/storage/leader_epoch_cache.h"
 
 #include <algorithm>
@@ -13,12 +14,17 @@ namespace errc = protocol::error;
 Partition::Partition(storage::TopicPartition tp,
                      protocol::Uuid topic_id,
                      std::shared_ptr<storage::Log> log,
-                     int32_t local_id)
-    : tp_(std::move(tp)), topic_id_(topic_id), log_(std::move(log)), local_id_(local_id) {
+                     int32_t local_id,
+                     ChangeListener on_change)
+    : tp_(std::move(tp)),
+      topic_id_(topic_id),
+      log_(std::move(log)),
+      local_id_(local_id),
+      on_change_(std::move(on_change)) {
     GREGOR_ASSERT(log_ != nullptr, "a partition needs its log");
 }
 
-void Partition::apply(const metadata::PartitionImage& image, int32_t min_insync_replicas) {
+void Partition::apply(const metadata::PartitionImage& image) {
     bool changed = false;
     {
         std::lock_guard lock(mutex_);
@@ -28,11 +34,10 @@ void Partition::apply(const metadata::PartitionImage& image, int32_t min_insync_
             log_->leader_epochs().assign(image.leader_epoch, log_->log_end_offset());
         }
         image_ = image;
-        min_insync_replicas_ = std::max(1, min_insync_replicas);
         advance_high_watermark_locked();
     }
     if (changed) {
-        wake_all();
+        notify(kAnyPartitionChange);
     }
 }
 
@@ -79,21 +84,23 @@ Partition::AppendOutcome Partition::append_as_leader(std::span<uint8_t> batches,
                                                      int16_t required_acks) {
     AppendOutcome out;
     int32_t epoch = 0;
+    const int32_t min_isr =
+        required_acks == -1 ? std::max(1, log_->config().min_insync_replicas) : 1;
     {
         std::lock_guard lock(mutex_);
         if (image_.leader != local_id_) {
-            out.error = {errc::not_leader_or_follower,
-                         "This broker is not the leader of " + tp_.topic + "-"
-                             + std::to_string(tp_.partition)};
+            out.error = {errc::not_leader_or_follower, "This broker is not the leader of "
+                                                           + tp_.topic + "-"
+                                                           + std::to_string(tp_.partition)};
             return out;
         }
         const auto isr_size = static_cast<int32_t>(image_.isr.size());
-        if (required_acks == -1 && isr_size < min_insync_replicas_) {
+        if (required_acks == -1 && isr_size < min_isr) {
             out.error = {errc::not_enough_replicas,
                          "The size of the current ISR " + std::to_string(isr_size)
                              + " is insufficient to satisfy the min.isr requirement of "
-                             + std::to_string(min_insync_replicas_) + " for partition "
-                             + tp_.topic + "-" + std::to_string(tp_.partition)};
+                             + std::to_string(min_isr) + " for partition " + tp_.topic + "-"
+                             + std::to_string(tp_.partition)};
             return out;
         }
         epoch = image_.leader_epoch;
@@ -106,11 +113,15 @@ Partition::AppendOutcome Partition::append_as_leader(std::span<uint8_t> batches,
         return out;
     }
     out.info = *appended;
+    int64_t hw_before = 0;
+    int64_t hw_after = 0;
     {
         std::lock_guard lock(mutex_);
+        hw_before = high_watermark();
         advance_high_watermark_locked();
+        hw_after = high_watermark();
     }
-    wake_all();
+    notify(hw_after != hw_before ? kAnyPartitionChange : kLogEndChanged);
     return out;
 }
 
@@ -127,31 +138,9 @@ void Partition::advance_high_watermark_locked() {
     }
 }
 
-uint64_t Partition::add_waker(Waker w) {
-    std::lock_guard lock(waker_mutex_);
-    const uint64_t id = next_waker_id_++;
-    wakers_.emplace(id, std::move(w));
-    return id;
-}
-
-void Partition::cancel_waker(uint64_t id) {
-    std::lock_guard lock(waker_mutex_);
-    wakers_.erase(id);
-}
-
-size_t Partition::waker_count() const {
-    std::lock_guard lock(waker_mutex_);
-    return wakers_.size();
-}
-
-void Partition::wake_all() {
-    std::map<uint64_t, Waker> fired;
-    {
-        std::lock_guard lock(waker_mutex_);
-        fired.swap(wakers_);
-    }
-    for (auto& [id, w] : fired) {
-        w();
+void Partition::notify(uint32_t changes) const {
+    if (on_change_) {
+        on_change_(tp_, changes);
     }
 }
 

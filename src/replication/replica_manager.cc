@@ -1,22 +1,18 @@
 #include "gregor/replication/replica_manager.h"
 
-
 #include <algorithm>
 #include <mutex>
 
 namespace gregor::replication {
 
-ReplicaManager::ReplicaManager(int32_t local_id,
-                               storage::LogManager& logs,
-                               MinIsrFor min_isr_for)
-    : local_id_(local_id), logs_(logs), min_isr_for_(std::move(min_isr_for)) {}
+ReplicaManager::ReplicaManager(int32_t local_id, storage::LogManager& logs, size_t max_parked)
+    : local_id_(local_id), logs_(logs), watches_(max_parked) {}
 
 void ReplicaManager::apply_image(const metadata::MetadataImage& image) {
     std::map<std::string, std::map<int32_t, std::shared_ptr<Partition>>, std::less<>> next;
     {
         std::shared_lock lock(mutex_);
         for (const auto& [name, topic] : image.topics_by_name()) {
-            const int32_t min_isr = min_isr_for_ ? min_isr_for_(image, name) : 1;
             auto old_topic = partitions_.find(name);
             for (const auto& [index, part] : topic->partitions) {
                 if (std::find(part.replicas.begin(), part.replicas.end(), local_id_)
@@ -35,16 +31,23 @@ void ReplicaManager::apply_image(const metadata::MetadataImage& image) {
                     if (!log) {
                         continue;  // its log is offline or could not be created (logged)
                     }
-                    p = std::make_shared<Partition>(storage::TopicPartition{name, index},
-                                                    topic->id, *log, local_id_);
+                    p = std::make_shared<Partition>(
+                        storage::TopicPartition{name, index}, topic->id, *log, local_id_,
+                        [this](const storage::TopicPartition& tp, uint32_t changes) {
+                            watches_.notify(tp, changes);
+                        });
                 }
-                p->apply(part, min_isr);
+                p->apply(part);
                 next[name][index] = std::move(p);
             }
         }
     }
-    std::unique_lock lock(mutex_);
-    partitions_.swap(next);
+    {
+        std::unique_lock lock(mutex_);
+        partitions_.swap(next);
+    }
+    // Operations parked on partitions that went away re-check and answer.
+    watches_.notify_all();
 }
 
 std::shared_ptr<Partition> ReplicaManager::get(std::string_view topic, int32_t partition) const {

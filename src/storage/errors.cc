@@ -24,6 +24,10 @@ const char* to_string(Errc e) {
             return "log_dir_offline";
         case Errc::closed:
             return "closed";
+        case Errc::out_of_order_sequence:
+            return "out_of_order_sequence";
+        case Errc::invalid_producer_epoch:
+            return "invalid_producer_epoch";
     }
     return "unknown";
 }

@@ -64,7 +64,26 @@ struct ParsedBatch {
     int32_t last_offset_delta = 0;
     int64_t max_timestamp = -1;
     int32_t partition_leader_epoch = -1;
+    int64_t producer_id = -1;
+    int16_t producer_epoch = -1;
+    int32_t base_sequence = -1;
+    bool transactional = false;
+    bool control = false;
 };
+
+// The batch as producer state sees it, with the offsets it is written at.
+ProducerBatch producer_batch(const ParsedBatch& p, int64_t first_offset, int64_t max_timestamp) {
+    ProducerBatch b;
+    b.producer_id = p.producer_id;
+    b.epoch = p.producer_epoch;
+    b.base_sequence = p.base_sequence;
+    b.first_offset = first_offset;
+    b.last_offset = first_offset + p.last_offset_delta;
+    b.max_timestamp = max_timestamp;
+    b.transactional = p.transactional;
+    b.control = p.control;
+    return b;
+}
 
 bool ends_with(const std::string& s, std::string_view suffix) {
     return s.size() >= suffix.size()
@@ -99,6 +118,11 @@ Result<std::vector<ParsedBatch>> validate_batches(std::span<const uint8_t> bytes
         p.last_offset_delta = batch->last_offset_delta();
         p.max_timestamp = batch->max_timestamp();
         p.partition_leader_epoch = batch->partition_leader_epoch();
+        p.producer_id = batch->producer_id();
+        p.producer_epoch = batch->producer_epoch();
+        p.base_sequence = batch->base_sequence();
+        p.transactional = batch->is_transactional();
+        p.control = batch->is_control();
         const std::string where = "batch " + std::to_string(out.size());
         if (p.size > static_cast<size_t>(config.max_message_bytes)) {
             return fail(Errc::record_too_large, where + " is " + std::to_string(p.size)
@@ -118,6 +142,12 @@ Result<std::vector<ParsedBatch>> validate_batches(std::span<const uint8_t> bytes
                 return fail(Errc::invalid_record, where + " has base offset "
                                                       + std::to_string(p.base_offset)
                                                       + "; a producer's batch must start at 0");
+            }
+            if (p.producer_id >= 0 && p.base_sequence < 0) {
+                return fail(Errc::invalid_record, where + " has producer id "
+                                                      + std::to_string(p.producer_id)
+                                                      + " but invalid sequence number "
+                                                      + std::to_string(p.base_sequence));
             }
             if (config.timestamp_type == TimestampType::create_time
                 && batch->timestamp_type() == protocol::TimestampType::kCreateTime
@@ -189,6 +219,8 @@ struct Log::Impl {
     int64_t high_watermark = -1;  // -1: not set, the log end offset bounds retention
     uint64_t truncations = 0;     // bumped by every truncation (a flush racing one must not count)
     std::unique_ptr<LeaderEpochCache> epochs;
+    std::unique_ptr<ProducerStateManager> producers;
+    int64_t producer_id_expiration_ms = kDefaultProducerIdExpirationMs;
     bool closed = false;
 
     struct PendingDelete {
@@ -213,6 +245,10 @@ struct Log::Impl {
     Result<bool> check_clean(RecoveryReport& report);
     Result<bool> rebuild_segment(Segment& segment, int64_t min_offset, RecoveryReport& report);
     Result<bool> finish_load(const LogOpenOptions& options, RecoveryReport& report);
+    // Producer state for every batch below `end`: the latest snapshot at or below it, then the
+    // batches after it replayed from the segments (Kafka's rebuildProducerState).
+    Result<bool> rebuild_producer_state(int64_t end);
+    void snapshot_producers(int64_t offset, bool sync);
 
     // ---- changes (exclusive lock held) ----
     Result<SegmentPtr> roll(int64_t expected_next_offset);
@@ -290,7 +326,9 @@ Result<bool> Log::Impl::resolve_leftover_files(RecoveryReport& report) {
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string name = entry.path().filename().string();
         const auto base = segment_base_offset_from_name(name);
-        if (base && !ends_with(name, kSwapFileSuffix) && *base >= min_swap && *base < max_swap) {
+        // Producer snapshots are not segment files: replay starts from any of them.
+        if (base && !ends_with(name, kSwapFileSuffix) && !ends_with(name, kProducerSnapshotSuffix)
+            && *base >= min_swap && *base < max_swap) {
             logger()->info("{}: deleting {}, replaced by an interrupted swap", name, name);
             remove_file(entry.path(), report);
         }
@@ -478,6 +516,11 @@ Result<bool> Log::Impl::finish_load(const LogOpenOptions& options, RecoveryRepor
     if (!activated) {
         return activated;
     }
+    producers->delete_snapshots_below(segments.begin()->first);  // strays of deleted segments
+    auto rebuilt = rebuild_producer_state(log_end_offset);
+    if (!rebuilt) {
+        return rebuilt;
+    }
     for (auto& [base, segment] : segments) {
         segment->release_indexes();  // inactive ones map again on first use
     }
@@ -503,6 +546,8 @@ Result<std::unique_ptr<Log>> Log::open(const fs::path& dir,
     impl->config = options.config;
     impl->clock = options.clock ? options.clock : system_clock_ms;
     impl->files = options.files;
+    impl->producers = std::make_unique<ProducerStateManager>(dir);
+    impl->producer_id_expiration_ms = options.producer_id_expiration_ms;
 
     auto epochs = LeaderEpochCache::open(dir / kLeaderEpochCheckpoint);
     if (!epochs) {
@@ -587,8 +632,75 @@ Result<SegmentPtr> Log::Impl::roll(int64_t expected_next_offset) {
         return unexpected<Error>(fresh.error());
     }
     segments.emplace(new_offset, *fresh);
+    snapshot_producers(new_offset, false);  // under the lock: no fsync
     logger()->info("{}: rolled a new segment at offset {}", name(), new_offset);
     return *fresh;
+}
+
+void Log::Impl::snapshot_producers(int64_t offset, bool sync) {
+    // Batches below `offset` are all in the state (appends commit it after every write). A failed
+    // snapshot only costs a longer replay at the next open.
+    producers->set_map_end_offset(std::max(producers->map_end_offset(), offset));
+    auto written = producers->write_snapshot(sync);
+    if (!written) {
+        logger()->warn("{}: producer snapshot not written: {}", name(), written.error().message);
+    }
+}
+
+Result<bool> Log::Impl::rebuild_producer_state(int64_t end) {
+    producers->delete_snapshots_above(end);
+    auto loaded = producers->load_latest_snapshot(end);
+    if (!loaded) {
+        return unexpected<Error>(loaded.error());
+    }
+    const int64_t from = loaded->value_or(segments.begin()->first);
+    auto it = segments.upper_bound(from);
+    if (it != segments.begin()) {
+        --it;
+    }
+    int64_t replayed = 0;
+    for (; it != segments.end() && it->first < end; ++it) {
+        // Start at the batch holding `from` (index lookup): a clean open after a close snapshot
+        // reads no segment data at all.
+        auto first = it->second->find_batch(from);
+        if (!first) {
+            return unexpected<Error>(first.error());
+        }
+        if (!*first) {
+            continue;  // the segment ends below `from`
+        }
+        auto ok = it->second->for_each_batch((*first)->position, [&](const BatchInfo& b) {
+            if (b.base_offset >= end) {
+                return false;
+            }
+            if (b.base_offset >= from && b.producer_id >= 0) {
+                ProducerBatch pb;
+                pb.producer_id = b.producer_id;
+                pb.epoch = b.producer_epoch;
+                pb.base_sequence = b.base_sequence;
+                pb.first_offset = b.base_offset;
+                pb.last_offset = b.last_offset;
+                pb.max_timestamp = b.max_timestamp;
+                pb.transactional = b.transactional;
+                pb.control = b.control;
+                producers->replay(pb);
+                ++replayed;
+            }
+            return true;
+        });
+        if (!ok) {
+            return ok;
+        }
+    }
+    producers->set_map_end_offset(end);
+    if (replayed > 0) {
+        logger()->info("{}: producer state rebuilt from {} ({} batches replayed, {} producers)",
+                       name(),
+                       loaded->has_value() ? "snapshot " + std::to_string(**loaded)
+                                           : std::string("the log start"),
+                       replayed, producers->size());
+    }
+    return true;
 }
 
 Result<bool> Log::Impl::maybe_roll_for(const RollParams& params, int64_t roll_offset) {
@@ -655,7 +767,31 @@ Result<AppendInfo> Log::append_as_leader_in_place(std::span<uint8_t> bytes, int3
         if (d.closed) {
             return fail(Errc::closed, d.name() + " is closed");
         }
+        // Producer state first: a duplicate or a refused batch writes nothing.
+        ProducerAppend staged(*d.producers, true);
         int64_t next = d.log_end_offset;
+        for (const ParsedBatch& p : *parsed) {
+            if (p.producer_id >= 0) {
+                const ProducerBatch pb =
+                    producer_batch(p, next, append_time ? now : p.max_timestamp);
+                if (auto dup = d.producers->find_duplicate(pb)) {
+                    AppendInfo duplicate;
+                    duplicate.duplicate = true;
+                    duplicate.first_offset = dup->first_offset;
+                    duplicate.last_offset = dup->last_offset;
+                    duplicate.log_append_time_ms = dup->timestamp;
+                    duplicate.log_start_offset = d.log_start_offset;
+                    return duplicate;
+                }
+                auto ok = staged.append(pb);
+                if (!ok) {
+                    return unexpected<Error>(
+                        Error{ok.error().code, d.name() + ": " + ok.error().message});
+                }
+            }
+            next += p.last_offset_delta + 1;
+        }
+        next = d.log_end_offset;
         info.first_offset = next;
         for (const ParsedBatch& p : *parsed) {
             protocol::MutableRecordBatchView batch(
@@ -678,6 +814,9 @@ Result<AppendInfo> Log::append_as_leader_in_place(std::span<uint8_t> bytes, int3
             info.log_append_time_ms = now;
         }
         result = d.write(bytes, *parsed, info, info.first_offset);
+        if (result) {
+            d.producers->commit(std::move(staged), info.last_offset + 1);
+        }
         if (result && leader_epoch >= 0) {
             d.epochs->assign(leader_epoch, info.first_offset);
         }
@@ -742,6 +881,13 @@ Result<AppendInfo> Log::append_as_follower(std::span<const uint8_t> batches) {
         // Offsets are the leader's: the bytes go to disk as they came.
         result = d.write(batches, *parsed, info, info.first_offset);
         if (result) {
+            ProducerAppend replicated(*d.producers, false);
+            for (const ParsedBatch& p : *parsed) {
+                if (p.producer_id >= 0) {
+                    (void)replicated.append(producer_batch(p, p.base_offset, p.max_timestamp));
+                }
+            }
+            d.producers->commit(std::move(replicated), info.last_offset + 1);
             for (const ParsedBatch& p : *parsed) {
                 if (p.partition_leader_epoch >= 0) {
                     d.epochs->assign(p.partition_leader_epoch, p.base_offset);
@@ -906,6 +1052,16 @@ FileCache* Log::file_cache() const {
     return impl_->files;
 }
 
+std::vector<ActiveProducer> Log::active_producers() const {
+    std::shared_lock lock(impl_->mutex);
+    return impl_->producers->active_producers();
+}
+
+size_t Log::remove_expired_producers() {
+    std::unique_lock lock(impl_->mutex);
+    return impl_->producers->remove_expired(impl_->clock(), impl_->producer_id_expiration_ms);
+}
+
 void Log::set_high_watermark(int64_t high_watermark) {
     std::unique_lock lock(impl_->mutex);
     impl_->high_watermark = high_watermark;
@@ -1053,6 +1209,7 @@ Result<int32_t> Log::Impl::delete_old_segments(
     }
     for (const SegmentPtr& segment : deletable) {
         segments.erase(segment->base_offset());
+        producers->delete_snapshot(segment->base_offset());
         auto ok = schedule_delete(segment);
         if (!ok) {
             return unexpected<Error>(ok.error());
@@ -1183,6 +1340,10 @@ Result<bool> Log::truncate_to(int64_t offset) {
     d.log_start_offset = std::min(d.log_start_offset, offset);
     ++d.truncations;
     d.epochs->truncate_from_end(offset);
+    auto rebuilt = d.rebuild_producer_state(offset);
+    if (!rebuilt) {
+        return rebuilt;
+    }
     d.check_invariants();
     return true;
 }
@@ -1208,6 +1369,9 @@ Result<bool> Log::truncate_fully_and_start_at(int64_t offset) {
     d.recovery_point = offset;
     ++d.truncations;
     d.epochs->clear();
+    d.producers->delete_snapshots_above(-1);
+    d.producers->clear();
+    d.producers->set_map_end_offset(offset);
     d.check_invariants();
     return true;
 }
@@ -1285,6 +1449,7 @@ void Log::close() {
         return;
     }
     d.closed = true;
+    d.snapshot_producers(d.log_end_offset, true);  // the next open replays nothing
     for (auto& [base, segment] : d.segments) {
         segment->close();
     }

@@ -128,6 +128,7 @@ Result<StartupSummary> LogManager::startup() {
     next_flush_ms_ = saturating_add(now, config_.initial_task_delay_ms);
     next_recovery_checkpoint_ms_ = saturating_add(now, config_.initial_task_delay_ms);
     next_start_checkpoint_ms_ = saturating_add(now, config_.initial_task_delay_ms);
+    next_producer_expiration_ms_ = saturating_add(now, config_.initial_task_delay_ms);
     {
         std::lock_guard lock(mutex_);
         for (auto& [tp, entry] : logs_) {
@@ -247,6 +248,7 @@ void LogManager::load_dir(size_t index, LogDirStartup& out) {
             options.had_clean_shutdown = out.had_clean_shutdown;
             options.clock = config_.clock;
             options.files = file_cache_.get();
+            options.producer_id_expiration_ms = config_.producer_id_expiration_ms;
             RecoveryReport report;
             auto opened = Log::open(job.path, tp, options, &report);
             if (!opened) {
@@ -453,6 +455,7 @@ Result<std::shared_ptr<Log>> LogManager::get_or_create(const TopicPartition& tp,
     options.had_clean_shutdown = true;  // new: nothing to recover
     options.clock = config_.clock;
     options.files = file_cache_.get();
+    options.producer_id_expiration_ms = config_.producer_id_expiration_ms;
     auto opened = Log::open(path, tp, options);
     if (!opened) {
         handle_error(chosen, opened.error(), "creating " + tp.dir_name());
@@ -718,7 +721,24 @@ void LogManager::run_due_tasks() {
             saturating_add(now, config_.flush_start_offset_checkpoint_interval_ms);
         checkpoint_log_start_offsets();
     }
+    if (now >= next_producer_expiration_ms_) {
+        next_producer_expiration_ms_ =
+            saturating_add(now, config_.producer_id_expiration_check_interval_ms);
+        expire_producers_task();
+    }
     delete_task(now);
+}
+
+void LogManager::expire_producers_task() {
+    size_t expired = 0;
+    for (auto& [tp, entry] : snapshot()) {
+        if (dir_online(entry.dir)) {
+            expired += entry.log->remove_expired_producers();
+        }
+    }
+    if (expired > 0) {
+        logger()->info("Expired {} idle producer ids (producer.id.expiration.ms)", expired);
+    }
 }
 
 void LogManager::retention_task() {

@@ -69,6 +69,9 @@ int64_t be64_at(const uint8_t* p) {
 int32_t be32_at(const uint8_t* p) {
     return static_cast<int32_t>(get_be32(p));
 }
+uint16_t be16_at(const uint8_t* p) {
+    return static_cast<uint16_t>((p[0] << 8) | p[1]);
+}
 
 // A batch header from its first 61 bytes; the caller has checked the length.
 BatchInfo parse_header(const uint8_t* h, uint64_t position) {
@@ -79,6 +82,12 @@ BatchInfo parse_header(const uint8_t* h, uint64_t position) {
     b.last_offset = b.base_offset + be32_at(h + L::kLastOffsetDelta);
     b.max_timestamp = be64_at(h + L::kMaxTimestamp);
     b.position = static_cast<uint32_t>(position);
+    b.producer_id = be64_at(h + L::kProducerId);
+    b.producer_epoch = static_cast<int16_t>(be16_at(h + L::kProducerEpoch));
+    b.base_sequence = be32_at(h + L::kBaseSequence);
+    const auto attributes = be16_at(h + L::kAttributes);
+    b.transactional = (attributes & 0x10) != 0;
+    b.control = (attributes & 0x20) != 0;
     return b;
 }
 

@@ -3,7 +3,9 @@
 Fixtures
   broker          module-scoped: one broker per test module, on a free 127.0.0.1 port, fresh log dir.
   broker_factory  function-scoped: broker_factory(overrides={...}) starts extra brokers, all stopped after the test.
-Both yield BrokerHandle objects: .bootstrap ("127.0.0.1:PORT"), .host, .port, .pid, .logfile, .kind, .log_tail().
+  module_broker_factory  the same, module-scoped (for a module's own shared broker with overrides).
+All yield BrokerHandle objects: .bootstrap ("127.0.0.1:PORT"), .host, .port, .pid, .logfile, .kind, .log_tail(),
+.stop() (SIGTERM), .kill() (SIGKILL), .restart() (same port, log dir and overrides).
 
 Environment
   GREGOR_BIN              the broker binary (default <repo>/build/gregor), run as
@@ -55,6 +57,7 @@ class BrokerHandle:
         self.proc: subprocess.Popen | None = None
         self._kafka: ApacheKafka | None = None
         self._log_fh = None
+        self.overrides: dict = {}
 
     @property
     def bootstrap(self) -> str:
@@ -76,6 +79,7 @@ class BrokerHandle:
 
     # ---------------------------------------------------------------- start
     def start(self, overrides: dict | None = None) -> "BrokerHandle":
+        self.overrides = dict(overrides or {})
         if self.kind == "apache-kafka":
             self._kafka = ApacheKafka(self.workdir / "apache-kafka", host=self.host, port=self.port,
                                       extra_props=overrides, start_timeout=START_TIMEOUT, stop_timeout=STOP_TIMEOUT)
@@ -107,6 +111,30 @@ class BrokerHandle:
                             f"--- {self.logfile} ---\n{self.log_tail()}", pytrace=False)
             time.sleep(0.05)
         return self
+
+    def restart(self) -> "BrokerHandle":
+        """Start again after stop() or kill(): same port, log dir, overrides (and, for Apache Kafka, the same node,
+        cluster id and controller port), so clients see the same broker come back with its log."""
+        if self.proc is None or self.proc.poll() is None:
+            raise RuntimeError("restart() needs a stopped broker")
+        if self.kind == "apache-kafka":
+            self._kafka.proc = None
+            try:
+                self._kafka.start()
+            except RuntimeError as e:
+                pytest.fail(f"Apache Kafka did not restart on {self.bootstrap}: {e}", pytrace=False)
+            self.proc = self._kafka.proc
+            return self
+        return self.start(self.overrides)
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash: no shutdown, no final flush."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        if self._kafka is not None:
+            self._kafka.stop()  # only closes its log handle: the process is gone
+        self._close_log()
 
     # ---------------------------------------------------------------- stop
     def _close_log(self):
@@ -165,12 +193,11 @@ def broker(tmp_path_factory):
     _teardown(h)
 
 
-@pytest.fixture
-def broker_factory(tmp_path):
+def _factory(tmp: Path):
     started: list[BrokerHandle] = []
 
     def start(overrides: dict | None = None) -> BrokerHandle:
-        h = _start_broker(tmp_path / f"broker{len(started)}", overrides)
+        h = _start_broker(tmp / f"broker{len(started)}", overrides)
         started.append(h)
         return h
 
@@ -182,6 +209,17 @@ def broker_factory(tmp_path):
             errors.append(f"{h.kind} broker {h.bootstrap}: {how}\n--- {h.logfile} (tail) ---\n{h.log_tail()}")
     if errors:
         pytest.fail("\n".join(errors), pytrace=False)
+
+
+@pytest.fixture
+def broker_factory(tmp_path):
+    yield from _factory(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_broker_factory(tmp_path_factory):
+    """broker_factory for module-scoped fixtures (e.g. one broker with overrides shared by a module's tests)."""
+    yield from _factory(tmp_path_factory.mktemp("brokers"))
 
 
 # ------------------------------------------------------------------------- hooks
@@ -216,8 +254,7 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     if rep.when == "call" and rep.failed:
-        for name in ("broker",):
-            h = item.funcargs.get(name)
+        for h in item.funcargs.values():
             if isinstance(h, BrokerHandle):
                 rep.sections.append((f"{h.kind} broker log tail ({h.logfile})", h.log_tail()))
 

@@ -39,6 +39,7 @@ MAIN_CLASSES = {
     "kafka-acls": "org.apache.kafka.tools.AclCommand",
     "kafka-metadata-quorum": "org.apache.kafka.tools.MetadataQuorumCommand",
     "kafka-get-offsets": "org.apache.kafka.tools.GetOffsetShell",
+    "kafka-delete-records": "org.apache.kafka.tools.DeleteRecordsCommand",
     "kafka-transactions": "org.apache.kafka.tools.TransactionsCommand",
     "kafka-leader-election": "org.apache.kafka.tools.LeaderElectionCommand",
     "kafka-reassign-partitions": "org.apache.kafka.tools.reassign.ReassignPartitionsCommand",
@@ -125,6 +126,12 @@ def run_tool(main_class: str, *args, timeout: float = 60, input: str | None = No
     """Run a Java main class (a Kafka tool or one of ours in io.gregor.interop) and capture its output."""
     return _run(java_command(main_class, args, jvm_opts=jvm_opts, log_level=log_level),
                 timeout=timeout, input=input, check=check, env=env, cwd=cwd)
+
+
+def run_command(cmd: list, *, timeout: float = 60, input: str | None = None, check: bool = True,
+                env: dict | None = None, cwd=None) -> ToolResult:
+    """Run any client program (franz-go, node, ...) with the same timeout and output capture as the tools."""
+    return _run([str(c) for c in cmd], timeout=timeout, input=input, check=check, env=env, cwd=cwd)
 
 
 def run_kafka_tool(name: str, *args, **kw) -> ToolResult:

@@ -11,6 +11,12 @@
 //                          [--flusher | --manager [--checkpoint-ms M]] [workload flags]
 //   gregor-log-tool verify DIR --seed S [--min-end-offset N] [--acked-offset O --acked-crc C]
 //                          [--manager] [workload flags]
+//   gregor-log-tool producers DIR [--producers N] [--batches B] [--topic T] [--partition P]
+//
+// `producers` appends B idempotent batches (2 records each) for each of N producers (ids 1000+i,
+// epoch i, sequences from 0, a duplicate retry of each producer's first batch and a roll half-way),
+// closes the log (which writes the producer snapshot at its end) and prints one JSON object: the
+// log end offset and, per producer, what the snapshot must hold.
 //
 // DIR is a log directory (log.dirs); the partition lives in DIR/<topic>-<partition>.
 //
@@ -999,6 +1005,83 @@ int cmd_verify(const Args& args) {
     return ok ? 0 : 1;
 }
 
+// Idempotent producers for the kafka-dump-log snapshot interop (see the top of the file).
+int cmd_producers(const Args& args) {
+    storage::TopicPartition tp;
+    tp.topic = args.get("topic", "idem");
+    tp.partition = static_cast<int32_t>(args.get_int("partition", 0));
+    const fs::path dir = fs::path(args.dir) / tp.dir_name();
+    const int producers = static_cast<int>(args.get_int("producers", 3));
+    const int batches = static_cast<int>(args.get_int("batches", 4));
+    storage::LogOpenOptions options;
+    options.config.retention_ms = -1;
+    options.had_clean_shutdown = true;
+    auto log = storage::Log::open(dir, tp, options);
+    if (!log) {
+        std::fprintf(stderr, "open: %s\n", log.error().message.c_str());
+        return 2;
+    }
+    struct Last {
+        int32_t last_seq = -1;
+        int64_t last_offset = -1;
+        int64_t timestamp = -1;
+    };
+    std::vector<Last> last(static_cast<size_t>(producers));
+    const std::string value = "idempotent";
+    for (int b = 0; b < batches; ++b) {
+        if (b == batches / 2) {
+            auto rolled = (*log)->maybe_roll(true);  // a snapshot at the roll offset too
+            if (!rolled) {
+                std::fprintf(stderr, "roll: %s\n", rolled.error().message.c_str());
+                return 1;
+            }
+        }
+        for (int p = 0; p < producers; ++p) {
+            proto::BatchOptions bo;
+            bo.producer_id = 1000 + p;
+            bo.producer_epoch = static_cast<int16_t>(p);
+            bo.base_sequence = 2 * b;
+            proto::RecordBatchBuilder builder(bo);
+            const int64_t ts = 1700000000000 + b * 10 + p;
+            for (int r = 0; r < 2; ++r) {
+                proto::RecordInput in;
+                in.timestamp = ts;
+                in.value = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(value.data()),
+                                                    value.size());
+                builder.append(in);
+            }
+            std::vector<uint8_t> bytes;
+            if (builder.build(bytes) != proto::BuildError::kOk) {
+                return 1;
+            }
+            for (int attempt = 0; attempt < (b == 0 ? 2 : 1); ++attempt) {  // b 0: one retry
+                auto info = (*log)->append_as_leader(bytes, 0);
+                if (!info || info->duplicate != (attempt == 1)) {
+                    std::fprintf(stderr, "append: %s\n",
+                                 info ? "unexpected duplicate flag" : info.error().message.c_str());
+                    return 1;
+                }
+                if (attempt == 0) {
+                    last[static_cast<size_t>(p)] = {2 * b + 1, info->last_offset, ts};
+                }
+            }
+        }
+    }
+    const int64_t end = (*log)->log_end_offset();
+    (*log)->close();
+    std::string out = "{\"log_end_offset\": " + std::to_string(end) + ", \"producers\": [";
+    for (int p = 0; p < producers; ++p) {
+        const Last& l = last[static_cast<size_t>(p)];
+        out += (p > 0 ? ", " : "") + std::string("{\"producer_id\": ") + std::to_string(1000 + p)
+               + ", \"epoch\": " + std::to_string(p) + ", \"last_sequence\": "
+               + std::to_string(l.last_seq) + ", \"last_offset\": " + std::to_string(l.last_offset)
+               + ", \"timestamp\": " + std::to_string(l.timestamp) + "}";
+    }
+    out += "]}\n";
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    return 0;
+}
+
 }  // namespace
 }  // namespace gregor::tools
 
@@ -1015,6 +1098,9 @@ int main(int argc, char** argv) {
     }
     if (args->command == "verify") {
         return gregor::tools::cmd_verify(*args);
+    }
+    if (args->command == "producers") {
+        return gregor::tools::cmd_producers(*args);
     }
     return gregor::tools::usage();
 }

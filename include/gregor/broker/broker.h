@@ -5,6 +5,7 @@
 
 #include "gregor/broker/config.h"
 #include "gregor/broker/kafka_dispatcher.h"
+#include "gregor/broker/producer_ids.h"
 #include "gregor/broker/request_context.h"
 #include "gregor/common/result.h"
 #include "gregor/controller/quorum_controller.h"
@@ -45,10 +46,15 @@ private:
     // A new metadata image: handlers see it, and the partition logs this node hosts follow it
     // (created for new topics, removed with deleted ones). On the controller's thread.
     void on_image(std::shared_ptr<const metadata::MetadataImage> image);
+    // Topic and dynamic broker config changes reach the hosted partitions' LogConfigs.
+    void apply_config_changes(const metadata::MetadataImage& previous,
+                              const metadata::MetadataImage& image);
 
     Config config_;
     std::string cluster_id_;
     BrokerState state_;
+    // The ProducerIdManager for InitProducerId, fed by the controller.
+    void start_producer_ids();
     // Hands a log with cleanup.policy=compact to the cleaner.
     void track_compaction(const std::shared_ptr<storage::Log>& log);
 
@@ -57,6 +63,7 @@ private:
     std::unique_ptr<replication::ReplicaManager> replicas_;  // after logs_: holds their logs
     std::unique_ptr<replication::FetchSessionCache> fetch_sessions_;
     std::unique_ptr<controller::QuorumController> controller_;
+    std::unique_ptr<ProducerIdManager> producer_ids_;            // asks controller_ for blocks
     std::shared_ptr<const metadata::MetadataImage> last_image_;  // what on_image saw last
     KafkaDispatcher dispatcher_;
     std::unique_ptr<net::Server> server_;

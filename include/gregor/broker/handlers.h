@@ -51,6 +51,16 @@ net::Response handle_offset_for_leader_epoch(RequestContext& ctx);
 net::Response handle_delete_records(RequestContext& ctx);
 net::Response handle_describe_log_dirs(RequestContext& ctx);
 
+// Config family (handlers/configs.cc): describe from the image, alters and CreatePartitions
+// through the controller.
+net::Response handle_describe_configs(RequestContext& ctx);
+boost::asio::awaitable<net::Response> handle_alter_configs(RequestContext& ctx);
+boost::asio::awaitable<net::Response> handle_incremental_alter_configs(RequestContext& ctx);
+boost::asio::awaitable<net::Response> handle_create_partitions(RequestContext& ctx);
+// Producer family (handlers/producers.cc).
+net::Response handle_init_producer_id(RequestContext& ctx);
+net::Response handle_describe_producers(RequestContext& ctx);
+
 // ApiVersions for a version we do not know: v0 body, UNSUPPORTED_VERSION, our ranges (KIP-511).
 net::Response api_versions_unsupported(int32_t correlation_id);
 

@@ -24,11 +24,12 @@ class LogManager;
 namespace gregor::replication {
 class ReplicaManager;
 class FetchSessionCache;
-}
+}  // namespace gregor::replication
 
 namespace gregor::broker {
 
 class Config;
+class ProducerIdManager;
 
 // Shared, read-mostly state every handler may read from any network thread.
 struct BrokerState {
@@ -39,12 +40,17 @@ struct BrokerState {
     metadata::ImageHolder image;
     // The active controller, in process (combined mode); nullptr until started.
     std::atomic<controller::QuorumController*> controller{nullptr};
+    // Set once the node is registered and serving. Like Kafka's enableRequestProcessing, the
+    // listeners accept before that, but requests wait for it.
+    std::atomic<bool> ready{false};
     // The partition logs this node hosts; set before the listeners open, valid until stop.
     storage::LogManager* logs = nullptr;
     // The partitions this node hosts (leadership, high watermark); set with `logs`.
     replication::ReplicaManager* replicas = nullptr;
     // KIP-227 incremental fetch sessions (max.incremental.fetch.session.cache.slots).
     replication::FetchSessionCache* fetch_sessions = nullptr;
+    // Producer ids for InitProducerId; nullptr until the controller is up.
+    std::atomic<ProducerIdManager*> producer_ids{nullptr};
 };
 
 struct RequestContext {

@@ -8,6 +8,7 @@
 
 #include "gregor/controller/metadata_log.h"
 #include "gregor/metadata/image.h"
+#include "gregor/protocol/messages/controller.h"
 #include "gregor/protocol/messages/topic_admin.h"
 
 #include <condition_variable>
@@ -37,7 +38,9 @@ inline constexpr int16_t invalid_replica_assignment = 39;
 inline constexpr int16_t invalid_config = 40;
 inline constexpr int16_t not_controller = 41;
 inline constexpr int16_t invalid_request = 42;
+inline constexpr int16_t stale_broker_epoch = 77;
 inline constexpr int16_t throttling_quota_exceeded = 89;
+inline constexpr int16_t broker_id_not_registered = 102;
 inline constexpr int16_t unknown_topic_id = 100;
 }  // namespace errc
 
@@ -47,6 +50,39 @@ std::optional<std::string> validate_topic_name(std::string_view name);
 bool topics_collide(std::string_view a, std::string_view b);
 // Kafka's internal topics (Topic.isInternal).
 bool is_internal_topic(std::string_view name);
+
+// One resource's config changes (IncrementalAlterConfigs ops; AlterConfigs is SETs with
+// `replace`, which deletes every config not named).
+struct ConfigAlteration {
+    std::string name;
+    int8_t op = 0;  // Kafka's AlterConfigOp.OpType: 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT
+    std::optional<std::string> value;
+};
+struct ConfigResourceAlteration {
+    int8_t resource_type = 0;  // metadata::kConfigResourceTopic or kConfigResourceBroker
+    std::string resource_name;
+    std::vector<ConfigAlteration> alterations;
+    bool replace = false;
+};
+struct ApiResult {
+    int16_t error_code = errc::none;
+    std::optional<std::string> error_message;
+};
+
+// What the controller knows of config schemas (Kafka's KafkaConfigSchema and the controller's
+// config validator); unset functions accept everything.
+struct ConfigSchema {
+    // Whether APPEND and SUBTRACT apply (a LIST config).
+    std::function<bool(int8_t type, std::string_view name)> is_list;
+    // The default a list op starts from when the resource has no value.
+    std::function<std::optional<std::string>(int8_t type, std::string_view name)> default_value;
+    // The resource's changed configs (nullopt: deleted): the error, or nullopt when valid.
+    std::function<std::optional<ApiResult>(int8_t type,
+                                           const std::string& resource,
+                                           const metadata::ConfigMap& changed,
+                                           const std::vector<std::string>& deleted)>
+        validate;
+};
 
 struct ControllerConfig {
     int32_t node_id = 1;
@@ -69,6 +105,7 @@ struct ControllerConfig {
         std::vector<protocol::CreateTopicsResponse::CreatableTopicResult::CreatableTopicConfigs>(
             const metadata::ConfigMap&)>
         describe_topic_configs;
+    ConfigSchema config_schema;
     // When to snapshot the image and how many snapshots to keep (controller_snapshots.cc).
     SnapshotPolicy snapshots;
 };
@@ -109,6 +146,32 @@ public:
                        int16_t version,
                        DeleteTopicsDone done);
 
+    using CreatePartitionsDone = std::function<void(protocol::CreatePartitionsResponse)>;
+    using AlterConfigsDone = std::function<void(std::vector<ApiResult>)>;
+
+    // CreatePartitions as ReplicationControlManager.createPartitions: PartitionRecords for the
+    // new partitions; validate_only appends nothing.
+    void create_partitions(protocol::CreatePartitionsRequest request, CreatePartitionsDone done);
+    // Config changes as ConfigurationControlManager: ConfigRecords (a null value deletes), one
+    // result per resource in request order; validate_only appends nothing.
+    void alter_configs(std::vector<ConfigResourceAlteration> resources,
+                       bool validate_only,
+                       AlterConfigsDone done);
+    protocol::CreatePartitionsResponse create_partitions_sync(
+        protocol::CreatePartitionsRequest request);
+    std::vector<ApiResult> alter_configs_sync(std::vector<ConfigResourceAlteration> resources,
+                                              bool validate_only);
+    // Kafka's AllocateProducerIds (ProducerIdControlManager): the next block of
+    // kProducerIdBlockSize ids for a registered broker of that epoch, committed as a
+    // ProducerIdsRecord before it is handed out, so no id is ever given twice, restarts included.
+    // STALE_BROKER_EPOCH / BROKER_ID_NOT_REGISTERED for a wrong broker; REQUEST_TIMED_OUT when
+    // the queue is full.
+    static constexpr int32_t kProducerIdBlockSize = 1000;
+    using AllocateProducerIdsDone = std::function<void(protocol::AllocateProducerIdsResponse)>;
+    void allocate_producer_ids(int32_t broker_id,
+                               int64_t broker_epoch,
+                               AllocateProducerIdsDone done);
+
     // Synchronous variants for tests and the auto-create path: run on the caller's thread when
     // the controller thread is not running, else queue and wait.
     protocol::CreateTopicsResponse create_topics_sync(protocol::CreateTopicsRequest request,
@@ -129,6 +192,14 @@ private:
                                                     int16_t version);
     protocol::DeleteTopicsResponse do_delete_topics(const protocol::DeleteTopicsRequest& request,
                                                     int16_t version);
+    protocol::CreatePartitionsResponse do_create_partitions(
+        const protocol::CreatePartitionsRequest& request);
+    std::vector<ApiResult> do_alter_configs(const std::vector<ConfigResourceAlteration>& resources,
+                                            bool validate_only);
+    ApiResult alter_config_resource(const ConfigResourceAlteration& resource,
+                                    std::vector<metadata::ApiMessageAndVersion>& records) const;
+    protocol::AllocateProducerIdsResponse do_allocate_producer_ids(int32_t broker_id,
+                                                                   int64_t broker_epoch);
     // Appends, replays into the next image and publishes it. The error leaves the image as it was.
     result<bool, std::string> commit(const std::vector<metadata::ApiMessageAndVersion>& records);
     result<bool, std::string> register_self();

@@ -1,8 +1,9 @@
 #pragma once
 
 // One partition this node hosts (Kafka's Partition): its log, the leadership the metadata image
-// gives it (leader, leader epoch, replicas, ISR), the high watermark, and the waiters parked on
-// it (long-poll fetches, acks=all produces) that an advance of the high watermark wakes.
+// gives it (leader, leader epoch, replicas, ISR) and the high watermark. Each change that parked
+// operations wait for (an advance of the high watermark or the log end, a leadership change) is
+// reported to a listener: the ReplicaManager's WatchList, which wakes them.
 //
 // Threads: any. Leadership changes come from the controller's thread (image publication), appends
 // and reads from network threads. The high watermark is an atomic read without locks; changes to
@@ -29,23 +30,23 @@ struct PartitionError {
     std::string message;
 };
 
-// A parked operation's wake-up: called (on whatever thread advanced the partition) with no lock
-// held; it must only post to its own executor.
-using Waker = std::function<void()>;
+// Told of changes (delayed_operations.h bits) on whatever thread made them, with no lock held.
+using ChangeListener = std::function<void(const storage::TopicPartition&, uint32_t changes)>;
 
 class Partition {
 public:
     Partition(storage::TopicPartition tp,
               protocol::Uuid topic_id,
               std::shared_ptr<storage::Log> log,
-              int32_t local_id);
+              int32_t local_id,
+              ChangeListener on_change = {});
 
     const storage::TopicPartition& topic_partition() const { return tp_; }
     const protocol::Uuid& topic_id() const { return topic_id_; }
     const std::shared_ptr<storage::Log>& log() const { return log_; }
 
     // Leadership and ISR from the latest metadata image.
-    void apply(const metadata::PartitionImage& image, int32_t min_insync_replicas);
+    void apply(const metadata::PartitionImage& image);
     bool is_leader() const;
     int32_t leader_id() const;
     int32_t leader_epoch() const;
@@ -58,7 +59,7 @@ public:
     int16_t check_leader_epoch(int32_t current_leader_epoch) const;
 
     // A Produce request's batches for this partition, patched in place. NOT_LEADER_OR_FOLLOWER
-    // on a follower; NOT_ENOUGH_REPLICAS for acks=-1 while the ISR is below
+    // on a follower; NOT_ENOUGH_REPLICAS for acks=-1 while the ISR is below the log config's
     // min.insync.replicas. The high watermark advances (a single-replica ISR: to the log end).
     struct AppendOutcome {
         storage::AppendInfo info;
@@ -76,29 +77,19 @@ public:
     int64_t log_start_offset() const { return log_->log_start_offset(); }
     int64_t log_end_offset() const { return log_->log_end_offset(); }
 
-    // Registers a waker called on the next advance of the high watermark (or leadership change);
-    // returns an id for cancel_waker. Wakers fire once.
-    uint64_t add_waker(Waker w);
-    void cancel_waker(uint64_t id);
-    size_t waker_count() const;
-
 private:
     void advance_high_watermark_locked();
-    void wake_all();
+    void notify(uint32_t changes) const;
 
     const storage::TopicPartition tp_;
     const protocol::Uuid topic_id_;
     const std::shared_ptr<storage::Log> log_;
     const int32_t local_id_;
+    const ChangeListener on_change_;
 
     mutable std::mutex mutex_;
     metadata::PartitionImage image_;
-    int32_t min_insync_replicas_ = 1;
     std::atomic<int64_t> high_watermark_{0};
-
-    mutable std::mutex waker_mutex_;
-    uint64_t next_waker_id_ = 1;
-    std::map<uint64_t, Waker> wakers_;
 };
 
 }  // namespace gregor::replication

@@ -4,6 +4,7 @@
 // up by the request handlers (Produce, Fetch, ListOffsets...) from any network thread.
 
 #include "gregor/metadata/image.h"
+#include "gregor/replication/delayed_operations.h"
 #include "gregor/replication/partition.h"
 #include "gregor/storage/log_manager.h"
 
@@ -19,10 +20,9 @@ namespace gregor::replication {
 
 class ReplicaManager {
 public:
-    // min.insync.replicas of a topic (its config over the broker default).
-    using MinIsrFor = std::function<int32_t(const metadata::MetadataImage&, std::string_view)>;
-
-    ReplicaManager(int32_t local_id, storage::LogManager& logs, MinIsrFor min_isr_for);
+    // `max_parked`: how many operations may wait on partitions at once
+    // (gregor.delayed.operations.max).
+    ReplicaManager(int32_t local_id, storage::LogManager& logs, size_t max_parked);
 
     // Follows a new image: partitions of deleted topics are dropped, new ones whose log exists
     // are added, leadership and ISR are updated. On the image publisher's thread.
@@ -32,10 +32,13 @@ public:
     std::shared_ptr<Partition> get(std::string_view topic, int32_t partition) const;
     std::vector<std::shared_ptr<Partition>> all() const;
 
+    // Where long-poll fetches and acks=-1 produces park; partitions notify it of their changes.
+    WatchList& watches() { return watches_; }
+
 private:
     const int32_t local_id_;
     storage::LogManager& logs_;
-    MinIsrFor min_isr_for_;
+    WatchList watches_;
 
     mutable std::shared_mutex mutex_;
     // topic → partition index → partition

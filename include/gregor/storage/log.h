@@ -16,6 +16,7 @@
 #include "gregor/common/file_handle.h"
 #include "gregor/storage/errors.h"
 #include "gregor/storage/log_config.h"
+#include "gregor/storage/producer_state.h"
 #include "gregor/storage/topic_partition.h"
 
 #include <chrono>
@@ -56,6 +57,8 @@ struct LogOpenOptions {
     bool had_clean_shutdown = false;  // .kafka_cleanshutdown present: skip revalidation
     Clock clock = system_clock_ms;
     FileCache* files = nullptr;  // bounds open descriptors across logs; nullptr = unbounded
+    int64_t producer_id_expiration_ms =
+        kDefaultProducerIdExpirationMs;  // producer.id.expiration.ms
 };
 
 struct AppendInfo {
@@ -67,6 +70,9 @@ struct AppendInfo {
     int64_t log_start_offset = 0;
     int32_t batches = 0;
     int64_t bytes = 0;
+    // A retried idempotent batch already in the log: nothing was written; first/last offset are
+    // where it was written and log_append_time_ms its timestamp then (Kafka answers so).
+    bool duplicate = false;
 };
 
 // The bytes a read returns: whole batches, as file slices ready for sendfile.
@@ -100,14 +106,19 @@ public:
     // magic 2, CRC-32C, record count, max.message.bytes) before any is written; then offsets are
     // assigned from the log end, the leader epoch stamped, LogAppendTime applied if configured,
     // and all batches written with one write. All or nothing.
+    // Batches with a producer id are checked against the producer state first (Kafka's
+    // ProducerAppendInfo): a sequence gap fails with out_of_order_sequence, an older epoch with
+    // invalid_producer_epoch, and a retry of one of the producer's last 5 batches succeeds with
+    // `duplicate` set and the offsets it was written at, writing nothing.
     Result<AppendInfo> append_as_leader(std::span<const uint8_t> batches, int32_t leader_epoch);
     // The same, patching the caller's bytes in place instead of a copy (base offsets, leader
     // epoch, and for LogAppendTime the max timestamp and CRC), as Kafka's LogValidator does with
     // a Produce request's buffer. The produce path owns its request buffer and uses this one.
+    // The buffer may be patched even when the append fails or is a duplicate.
     Result<AppendInfo> append_as_leader_in_place(std::span<uint8_t> batches, int32_t leader_epoch);
 
     // Batches whose offsets are already assigned (a follower's fetch, internal topics): offsets
-    // must start at the log end and increase.
+    // must start at the log end and increase. Producer state is updated without checks.
     Result<AppendInfo> append_as_follower(std::span<const uint8_t> batches);
 
     // Whole batches starting with the one containing `offset`, up to `max_bytes` (at least one
@@ -135,6 +146,10 @@ public:
     void update_config(const LogConfig& config);
     LeaderEpochCache& leader_epochs();
     FileCache* file_cache() const;  // what segments of this log register with (cleaner output)
+    // The producers with state in this partition (DescribeProducers).
+    std::vector<ActiveProducer> active_producers() const;
+    // Forgets producers idle for producer.id.expiration.ms; returns how many.
+    size_t remove_expired_producers();
     // Retention never deletes a segment holding offsets at or above the high watermark (Kafka's
     // deleteOldSegments guard). Until set, the log end offset is used.
     void set_high_watermark(int64_t high_watermark);

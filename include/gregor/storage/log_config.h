@@ -32,6 +32,11 @@ struct LogConfig {
     int64_t timestamp_before_max_ms = INT64_MAX;                // message.timestamp.before.max.ms
     int64_t timestamp_after_max_ms = 3600000;                   // message.timestamp.after.max.ms
     bool preallocate = false;                                   // preallocate
+    // compression.type: -1 keeps the producer's codec ("producer"), else the codec id batches
+    // are recompressed to (0 = "uncompressed"); applied by the produce path.
+    int8_t compression_type = -1;
+    // min.insync.replicas: the ISR size acks=-1 appends need (checked by the partition).
+    int32_t min_insync_replicas = 1;
 };
 
 }  // namespace gregor::storage

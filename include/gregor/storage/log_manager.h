@@ -67,6 +67,10 @@ struct LogManagerConfig {
         60000;                              // log.flush.start.offset.checkpoint.interval.ms
     int64_t file_delete_delay_ms = 60000;   // file.delete.delay.ms (deleted partitions)
     int64_t initial_task_delay_ms = 30000;  // log.initial.task.delay.ms
+    int64_t producer_id_expiration_ms =
+        kDefaultProducerIdExpirationMs;  // producer.id.expiration.ms
+    int64_t producer_id_expiration_check_interval_ms =
+        600000;  // producer.id.expiration.check.interval.ms
     // Descriptors held open across every log (FileCache); 0 = unbounded (no cache).
     size_t max_open_files = 0;
     // How often (real time) the background thread looks at the clock for due tasks.
@@ -199,6 +203,7 @@ private:
     void retention_task();
     void flush_task(int64_t now);
     void delete_task(int64_t now);
+    void expire_producers_task();
 
     const LogManagerConfig config_;
     std::unique_ptr<FileCache> file_cache_;
@@ -225,6 +230,7 @@ private:
     int64_t next_flush_ms_ = 0;
     int64_t next_recovery_checkpoint_ms_ = 0;
     int64_t next_start_checkpoint_ms_ = 0;
+    int64_t next_producer_expiration_ms_ = 0;
 };
 
 }  // namespace gregor::storage

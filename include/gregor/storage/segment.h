@@ -58,6 +58,12 @@ struct BatchInfo {
     int32_t partition_leader_epoch = -1;
     uint32_t position = 0;  // in the .log
     uint32_t size = 0;      // whole batch, LOG_OVERHEAD included
+    // For producer state (idempotence, transactions).
+    int64_t producer_id = -1;
+    int16_t producer_epoch = -1;
+    int32_t base_sequence = -1;
+    bool transactional = false;
+    bool control = false;
 };
 
 // What recover() found.

@@ -10,18 +10,14 @@
 #include "gregor/common/assert.h"
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/core.h"
+#include "gregor/replication/delayed_operations.h"
 #include "gregor/replication/fetch_session.h"
 #include "gregor/replication/replica_manager.h"
 #include "gregor/storage/leader_epoch_cache.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
-#include <memory>
 
 namespace gregor::broker {
 
@@ -134,50 +130,6 @@ ReadOutcome read_partition(
         r.data.records = protocol::RecordsRef::external(r.bytes);
     }
     return r;
-}
-
-struct FetchWait {
-    explicit FetchWait(const asio::any_io_executor& ex) : timer(ex) {}
-    asio::steady_timer timer;
-};
-
-// Parks until any of the partitions advances past what the last read saw (`seen`, high watermarks
-// in `wanted` order) or the deadline passes.
-asio::awaitable<void> wait_for_data(const std::vector<Wanted>& wanted,
-                                    const std::vector<int64_t>& seen,
-                                    std::chrono::steady_clock::time_point deadline) {
-    auto ex = co_await asio::this_coro::executor;
-    auto wait = std::make_shared<FetchWait>(ex);
-    std::weak_ptr<FetchWait> weak = wait;
-    std::vector<std::pair<replication::Partition*, uint64_t>> wakers;
-    wakers.reserve(wanted.size());
-    for (const auto& w : wanted) {
-        if (w.handle == nullptr) {
-            continue;
-        }
-        wakers.emplace_back(w.handle.get(), w.handle->add_waker([weak] {
-            if (auto s = weak.lock()) {
-                asio::post(s->timer.get_executor(), [weak] {
-                    if (auto s2 = weak.lock()) {
-                        s2->timer.cancel();
-                    }
-                });
-            }
-        }));
-    }
-    // An append between the read and the registration would otherwise go unnoticed.
-    bool moved = false;
-    for (size_t i = 0; i < wanted.size() && !moved; ++i) {
-        moved = wanted[i].handle != nullptr && wanted[i].handle->high_watermark() != seen[i];
-    }
-    if (!moved) {
-        wait->timer.expires_at(deadline);
-        boost::system::error_code ec;
-        co_await wait->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    for (auto& [partition, id] : wakers) {
-        partition->cancel_waker(id);
-    }
 }
 
 // The request's partitions and forgotten topics as the session cache takes them: by name before
@@ -360,8 +312,20 @@ asio::awaitable<net::Response> handle_fetch(RequestContext& ctx) {
     const int32_t response_max = std::max(0, std::min(req.max_bytes, broker_max));
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, req.max_wait_ms));
+    // Parked before the first read, so an append between a read and the wait is not missed.
+    std::optional<replication::ParkedOperation> parked;
+    if (req.max_wait_ms > 0 && req.min_bytes > 0 && ctx.broker.replicas != nullptr) {
+        std::vector<storage::TopicPartition> tps;
+        for (const auto& w : wanted) {
+            if (w.handle != nullptr) {
+                tps.push_back(w.handle->topic_partition());
+            }
+        }
+        parked = replication::ParkedOperation::park(ctx.broker.replicas->watches(), std::move(tps),
+                                                    replication::kHighWatermarkChanged,
+                                                    co_await asio::this_coro::executor);
+    }
     std::vector<ReadOutcome> outcomes;
-    std::vector<int64_t> seen(wanted.size(), -1);
     for (;;) {
         outcomes.clear();
         outcomes.reserve(wanted.size());
@@ -369,9 +333,7 @@ asio::awaitable<net::Response> handle_fetch(RequestContext& ctx) {
         uint64_t total = 0;
         bool any_error = false;
         bool min_one = true;
-        for (size_t i = 0; i < wanted.size(); ++i) {
-            const auto& w = wanted[i];
-            seen[i] = w.handle != nullptr ? w.handle->high_watermark() : -1;
+        for (const auto& w : wanted) {
             auto r = read_partition(w, static_cast<int32_t>(std::max<int64_t>(budget, 0)), min_one,
                                     read_committed, ctx.broker.node_id);
             any_error =
@@ -384,10 +346,9 @@ asio::awaitable<net::Response> handle_fetch(RequestContext& ctx) {
             outcomes.push_back(std::move(r));
         }
         if (total >= static_cast<uint64_t>(std::max(req.min_bytes, 0)) || any_error
-            || wanted.empty() || std::chrono::steady_clock::now() >= deadline) {
+            || wanted.empty() || !parked || !co_await parked->wait_until(deadline)) {
             break;
         }
-        co_await wait_for_data(wanted, seen, deadline);
     }
     std::vector<size_t> included;
     if (session != nullptr) {

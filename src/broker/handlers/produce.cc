@@ -7,19 +7,16 @@
 
 #include "gregor/broker/handlers.h"
 #include "gregor/controller/quorum_controller.h"
+#include "gregor/protocol/compression.h"
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/core.h"
 #include "gregor/protocol/record_batch.h"
+#include "gregor/replication/delayed_operations.h"
 #include "gregor/replication/replica_manager.h"
 
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 
 #include <chrono>
-#include <memory>
 
 namespace gregor::broker {
 
@@ -44,6 +41,10 @@ int16_t append_error_code(storage::Errc e, std::span<const uint8_t> batch) {
                        ? errc::invalid_record
                        : errc::corrupt_message;
         }
+        case storage::Errc::out_of_order_sequence:
+            return errc::out_of_order_sequence_number;
+        case storage::Errc::invalid_producer_epoch:
+            return errc::invalid_producer_epoch;
         case storage::Errc::io_error:
         case storage::Errc::log_dir_offline:
             return errc::kafka_storage_error;
@@ -81,15 +82,93 @@ std::optional<std::string> check_one_batch(std::span<const uint8_t> records, int
     return std::nullopt;
 }
 
+// Kafka's LogValidator for compacted topics: every record needs a key. The per-record errors
+// (batch_index is the record's index in the batch), empty when all have one.
+std::vector<protocol::ProduceResponse::TopicProduceResponse::PartitionProduceResponse::
+                BatchIndexAndErrorMessage>
+keyless_records(std::span<const uint8_t> batch,
+                const storage::TopicPartition& tp,
+                size_t max_uncompressed) {
+    std::vector<PartitionResponse::BatchIndexAndErrorMessage> errors;
+    protocol::RecordBatchView view(batch);
+    if (view.validate() != protocol::BatchError::kOk || view.is_control()) {
+        return errors;  // the log reports corrupt batches
+    }
+    std::vector<uint8_t> scratch;
+    auto records = view.records(scratch, max_uncompressed);
+    if (!records) {
+        return errors;
+    }
+    int32_t index = 0;
+    while (auto r = records->next()) {
+        if (!r->key) {
+            auto& e = errors.emplace_back();
+            e.batch_index = index;
+            e.batch_index_error_message =
+                "Compacted topic cannot accept message without key in "
+                "topic partition "
+                + tp.topic + "-" + std::to_string(tp.partition) + ".";
+        }
+        ++index;
+    }
+    return errors;
+}
+
+// compression.type other than "producer": the batch rebuilt with the topic's codec (Kafka's
+// LogValidator recompresses the same way), or nullopt when it already uses it or cannot be read
+// (the log then reports why).
+std::optional<std::vector<uint8_t>> recompress(std::span<const uint8_t> batch,
+                                               int8_t codec,
+                                               size_t max_uncompressed) {
+    protocol::RecordBatchView view(batch);
+    auto target = protocol::compression_type_from_id(codec);
+    if (!target || view.validate() != protocol::BatchError::kOk || view.is_control()
+        || view.compression() == *target) {
+        return std::nullopt;
+    }
+    protocol::BatchOptions o;
+    o.compression = *target;
+    o.timestamp_type = view.timestamp_type();
+    o.transactional = view.is_transactional();
+    o.producer_id = view.producer_id();
+    o.producer_epoch = view.producer_epoch();
+    o.base_sequence = view.base_sequence();
+    o.last_offset_delta = view.last_offset_delta();
+    protocol::RecordBatchBuilder builder(o);
+    std::vector<uint8_t> scratch;
+    auto records = view.records(scratch, max_uncompressed);
+    if (!records) {
+        return std::nullopt;
+    }
+    std::vector<protocol::RecordHeader> headers;
+    while (auto r = records->next()) {
+        headers.clear();
+        auto it = r->headers();
+        while (auto h = it.next()) {
+            headers.push_back(*h);
+        }
+        protocol::RecordInput in;
+        in.timestamp = view.record_timestamp(*r);
+        in.key = r->key;
+        in.value = r->value;
+        in.headers = headers;
+        in.offset_delta = r->offset_delta;
+        builder.append(in);
+    }
+    if (records->error() != protocol::BatchError::kOk) {
+        return std::nullopt;
+    }
+    std::vector<uint8_t> out;
+    if (builder.build(out) != protocol::BuildError::kOk) {
+        return std::nullopt;
+    }
+    return out;
+}
+
 struct Pending {
     PartitionResponse* response;
     std::shared_ptr<replication::Partition> partition;
     int64_t required_offset;  // the high watermark that acknowledges this append
-};
-
-struct AckWait {
-    explicit AckWait(const asio::any_io_executor& ex) : timer(ex) {}
-    asio::steady_timer timer;
 };
 
 bool all_acknowledged(const std::vector<Pending>& pending) {
@@ -103,36 +182,22 @@ bool all_acknowledged(const std::vector<Pending>& pending) {
 
 // acks=-1: waits until every partition's high watermark reaches its appended batch, or the
 // deadline; REQUEST_TIMED_OUT for the partitions still short then (Kafka's DelayedProduce).
-asio::awaitable<void> await_replication(std::vector<Pending>& pending, int32_t timeout_ms) {
+asio::awaitable<void> await_replication(std::vector<Pending>& pending,
+                                        int32_t timeout_ms,
+                                        replication::WatchList& watches) {
     if (all_acknowledged(pending)) {
         co_return;
     }
-    auto ex = co_await asio::this_coro::executor;
-    auto wait = std::make_shared<AckWait>(ex);
     const auto deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(timeout_ms, 0));
-    while (!all_acknowledged(pending) && std::chrono::steady_clock::now() < deadline) {
-        std::vector<std::pair<replication::Partition*, uint64_t>> wakers;
-        std::weak_ptr<AckWait> weak = wait;
-        for (auto& p : pending) {
-            wakers.emplace_back(p.partition.get(), p.partition->add_waker([weak] {
-                if (auto w = weak.lock()) {
-                    asio::post(w->timer.get_executor(), [weak] {
-                        if (auto w2 = weak.lock()) {
-                            w2->timer.cancel();
-                        }
-                    });
-                }
-            }));
-        }
-        if (!all_acknowledged(pending)) {
-            wait->timer.expires_at(deadline);
-            boost::system::error_code ec;
-            co_await wait->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-        }
-        for (auto& [partition, id] : wakers) {
-            partition->cancel_waker(id);
-        }
+    std::vector<storage::TopicPartition> tps;
+    for (const auto& p : pending) {
+        tps.push_back(p.partition->topic_partition());
+    }
+    auto parked = replication::ParkedOperation::park(watches, std::move(tps),
+                                                     replication::kHighWatermarkChanged,
+                                                     co_await asio::this_coro::executor);
+    while (!all_acknowledged(pending) && parked && co_await parked->wait_until(deadline)) {
     }
     for (auto& p : pending) {
         if (p.partition->high_watermark() < p.required_offset) {
@@ -204,6 +269,24 @@ asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
                 continue;
             }
             auto bytes = ctx.mutable_records(p.records);
+            const auto config = partition->log()->config();
+            if (config.cleanup_compact) {
+                auto errors = keyless_records(bytes, partition->topic_partition(),
+                                              static_cast<size_t>(config.max_message_bytes) * 64);
+                if (!errors.empty()) {
+                    set_error(out, errc::invalid_record, errors.front().batch_index_error_message);
+                    out.record_errors = std::move(errors);
+                    continue;
+                }
+            }
+            std::optional<std::vector<uint8_t>> rebuilt;
+            if (config.compression_type >= 0) {
+                rebuilt = recompress(bytes, config.compression_type,
+                                     static_cast<size_t>(config.max_message_bytes) * 64);
+                if (rebuilt) {
+                    bytes = *rebuilt;
+                }
+            }
             auto appended = partition->append_as_leader(bytes, req.acks);
             if (appended.error.code != errc::none) {
                 const int16_t code = appended.storage_failed
@@ -236,7 +319,7 @@ asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
         co_return any_error ? net::Response::close_connection() : net::Response::none();
     }
     if (!pending.empty()) {
-        co_await await_replication(pending, req.timeout_ms);
+        co_await await_replication(pending, req.timeout_ms, replicas->watches());
     }
     co_return respond(ctx, resp);
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <random>
 
 namespace gregor::controller {
@@ -298,6 +299,53 @@ TEST(LocalMetadataLog, TopicsSurviveRestart) {
         EXPECT_EQ(img->metadata_version(), 27);
         EXPECT_GT(img->broker(1)->epoch, first_epoch);
         EXPECT_FALSE(img->broker(1)->fenced);
+        c.stop();
+    }
+    fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace gregor::controller
+
+namespace gregor::controller {
+namespace {
+
+p::AllocateProducerIdsResponse allocate(QuorumController& c, int32_t broker, int64_t epoch) {
+    std::promise<p::AllocateProducerIdsResponse> promise;
+    auto future = promise.get_future();
+    c.allocate_producer_ids(broker, epoch, [&promise](p::AllocateProducerIdsResponse r) {
+        promise.set_value(std::move(r));
+    });
+    return future.get();
+}
+
+TEST_F(ControllerTest, AllocatesConsecutiveProducerIdBlocks) {
+    const int64_t epoch = controller_->image()->broker(1)->epoch;
+    auto first = allocate(*controller_, 1, epoch);
+    ASSERT_EQ(first.error_code, errc::none);
+    EXPECT_EQ(first.producer_id_start, 0);
+    EXPECT_EQ(first.producer_id_len, 1000);
+    auto second = allocate(*controller_, 1, epoch);
+    ASSERT_EQ(second.error_code, errc::none);
+    EXPECT_EQ(second.producer_id_start, 1000);
+    EXPECT_EQ(controller_->image()->next_producer_id(), 2000);
+    EXPECT_EQ(allocate(*controller_, 1, epoch + 1).error_code, errc::stale_broker_epoch);
+    EXPECT_EQ(allocate(*controller_, 7, epoch).error_code, errc::broker_id_not_registered);
+    EXPECT_EQ(controller_->image()->next_producer_id(), 2000);
+}
+
+TEST(LocalMetadataLog, ProducerIdBlocksSurviveRestart) {
+    fs::path dir = fs::temp_directory_path()
+                   / ("gregor-controller-pid-" + std::to_string(std::random_device{}()));
+    fs::create_directories(dir);
+    for (int64_t expected : {0, 1000}) {
+        auto log = LocalMetadataLog::open(dir, 1 << 20, 604800000);
+        ASSERT_TRUE(log) << log.error();
+        QuorumController c(test_config(), std::move(*log), nullptr);
+        ASSERT_TRUE(c.start());
+        auto r = allocate(c, 1, c.image()->broker(1)->epoch);
+        EXPECT_EQ(r.error_code, errc::none);
+        EXPECT_EQ(r.producer_id_start, expected);  // never a block handed out before
         c.stop();
     }
     fs::remove_all(dir);

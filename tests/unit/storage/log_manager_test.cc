@@ -374,6 +374,33 @@ TEST_F(LogManagerTest, RetentionThreadDeletesOnTheInjectedClock) {
     EXPECT_EQ((*log)->log_end_offset(), 4);
 }
 
+TEST_F(LogManagerTest, IdleProducersExpireInTheBackground) {
+    auto c = config({dir_a_});
+    c.retention_check_interval_ms = 1'000'000'000;
+    c.producer_id_expiration_ms = 10000;
+    c.producer_id_expiration_check_interval_ms = 1000;
+    LogManager m(c);
+    ASSERT_TRUE(m.startup());
+    auto log = m.get_or_create(t0_, LogConfig{});
+    ASSERT_TRUE(log);
+    protocol::BatchOptions options;
+    options.producer_id = 42;
+    options.producer_epoch = 0;
+    options.base_sequence = 0;
+    protocol::RecordBatchBuilder builder(options);
+    protocol::RecordInput r;
+    r.timestamp = now_.load();
+    builder.append(r);
+    testing::Bytes batch;
+    ASSERT_EQ(builder.build(batch), protocol::BuildError::kOk);
+    ASSERT_TRUE((*log)->append_as_leader(batch, 0));
+    now_ += 5000;
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    EXPECT_EQ((*log)->active_producers().size(), 1u) << "not idle long enough";
+    now_ += 6000;
+    EXPECT_TRUE(eventually([&] { return (*log)->active_producers().empty(); }));
+}
+
 TEST_F(LogManagerTest, CheckpointsAreWrittenPeriodically) {
     auto c = config({dir_a_});
     c.flush_offset_checkpoint_interval_ms = 60000;
