@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 from kafka_tools import run_kafka_tool
+from test_configs import alter, configs_tool, describe
+from test_producer_ids import new_producer_id
 from test_topics import create_topics_v7, listed, metadata_v12, topics
 
 OVERRIDES = {"metadata.log.max.record.bytes.between.snapshots": "4096"}
@@ -150,3 +152,35 @@ def test_unclean_restart_after_snapshots_keeps_every_topic(broker_factory):
         assert after.get(name) == tid, f"{name}: id {after.get(name)} after restart, {tid} before"
     assert snap_end > 0
     assert not list(metadata_dir(h).glob("*.checkpoint.part"))
+
+
+def test_configs_partitions_and_producer_ids_come_back_from_a_snapshot(broker_factory):
+    """A one-byte threshold snapshots after every commit, so the restart rebuilds topic and broker configs, added
+    partitions and the producer id block from the snapshot alone (the log tail is empty)."""
+    every_commit = {"metadata.log.max.record.bytes.between.snapshots": "1"}
+    h = broker_factory(every_commit)
+    bs = h.bootstrap
+    create(h, ["snap-cfg"], partitions=1)
+    assert alter(bs, "topic", "snap-cfg", "SET", "retention.ms=123456", "SET", "cleanup.policy=compact") is None
+    topics(bs, "--alter", "--topic", "snap-cfg", "--partitions", "3")
+    configs_tool(bs, "--alter", "--entity-type", "brokers", "--entity-default", "--add-config",
+                 "log.retention.ms=7200000")
+    pid_before, _ = new_producer_id(h, 3)
+    before = all_topic_ids(h, {"snap-cfg"})
+    end_before = int(SNAPSHOT_NAME.match(wait_for_snapshot_covering(h, 0).name)[1])
+
+    clean, how = h.stop()
+    assert clean, how
+    h.start(every_commit)
+    assert all_topic_ids(h, {"snap-cfg"})["snap-cfg"] == before["snap-cfg"]
+    configs = describe(bs, "topic", "snap-cfg")
+    assert configs["retention.ms"]["value"] == "123456"
+    assert configs["cleanup.policy"]["value"] == "compact"
+    assert len(metadata_v12(h.host, h.port, ["snap-cfg"])["snap-cfg"]["partitions"]) == 3
+    r = configs_tool(bs, "--describe", "--entity-type", "brokers", "--entity-default")
+    assert "log.retention.ms=7200000" in r.stdout, r.describe()
+    pid_after, _ = new_producer_id(h, 3)
+    assert pid_after > pid_before
+    if h.kind == "gregor":
+        text = h.logfile.read_text(errors="replace")
+        assert f"loaded the metadata snapshot {end_before:020d}-" in text, h.log_tail()
