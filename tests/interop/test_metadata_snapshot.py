@@ -7,11 +7,12 @@ requests cross it. Holds on a single Apache Kafka 4.1 node too: GREGOR_INTEROP_T
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
 
-from kafka_tools import run_kafka_tool
+from kafka_tools import run_kafka_tool, run_tool
 from test_configs import alter, configs_tool, describe
 from test_producer_ids import new_producer_id
 from test_topics import create_topics_v7, listed, metadata_v12, topics
@@ -63,6 +64,13 @@ def create(h, names: list[str], partitions: int = 3) -> None:
         return
 
 
+def kafka_loads(snapshot: Path) -> dict:
+    """The MetadataImage Apache Kafka's own snapshot reader and MetadataDelta build from the file (LoadSnapshot.java)."""
+    r = run_tool("io.gregor.interop.LoadSnapshot", str(snapshot), timeout=120, check=False)
+    assert r.returncode == 0, r.describe()
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
 def all_topic_ids(h, expect: set[str] | None = None, timeout: float = 20.0) -> dict[str, str]:
     """{name: id} from Metadata v12; waits until `expect` are all listed (Apache Kafka's broker learns new topics
     from the controller asynchronously)."""
@@ -109,6 +117,18 @@ def test_snapshots_are_written_decoded_by_kafka_and_survive_restart(broker_facto
 
     before = all_topic_ids(h, set(names))
     assert set(names) <= set(before), set(names) - set(before)
+
+    # Kafka's own loader (CRC, header, footer, MetadataDelta replay) accepts the file: same topics and ids.
+    image = kafka_loads(snap)
+    assert image["lastContainedOffset"] == snap_end - 1
+    assert image["metadataVersion"] > 0
+    assert image["brokers"]["1"]["fenced"] is False
+    assert set(names[:10]) <= set(image["topics"]), image["topics"].keys()
+    for name, t in image["topics"].items():
+        assert t["id"] == before[name], f"{name}: id {t['id']} in the snapshot, {before[name]} from Metadata"
+        assert t["partitions"] == (2 if name == "snap-tool" else 3), (name, t)
+    if "snap-tool" in image["topics"]:
+        assert image["topics"]["snap-tool"]["configs"] == {"cleanup.policy": "compact"}
 
     # Restart on the same data: the snapshot plus the log tail rebuild every topic with its id.
     clean, how = h.stop()
@@ -167,7 +187,13 @@ def test_configs_partitions_and_producer_ids_come_back_from_a_snapshot(broker_fa
                  "log.retention.ms=7200000")
     pid_before, _ = new_producer_id(h, 3)
     before = all_topic_ids(h, {"snap-cfg"})
-    end_before = int(SNAPSHOT_NAME.match(wait_for_snapshot_covering(h, 0).name)[1])
+    newest = wait_for_snapshot_covering(h, 0)
+    end_before = int(SNAPSHOT_NAME.match(newest.name)[1])
+    if h.kind == "gregor":  # every commit snapshots: the newest snapshot holds everything
+        image = kafka_loads(newest)
+        assert image["topics"]["snap-cfg"]["partitions"] == 3
+        assert image["topics"]["snap-cfg"]["configs"] == {"cleanup.policy": "compact", "retention.ms": "123456"}
+        assert image["nextProducerId"] > pid_before
 
     clean, how = h.stop()
     assert clean, how
