@@ -165,6 +165,11 @@ result<bool, std::string> Broker::start_controller() {
     if (config_.has_value("broker.rack")) {
         cc.rack = config_.get_string("broker.rack");
     }
+    cc.snapshots.max_bytes_between =
+        config_.get_long("metadata.log.max.record.bytes.between.snapshots");
+    cc.snapshots.max_interval_ms = config_.get_long("metadata.log.max.snapshot.interval.ms");
+    cc.snapshots.retention_bytes = config_.get_long("metadata.max.retention.bytes");
+    cc.snapshots.retention_ms = config_.get_long("metadata.max.retention.ms");
     cc.is_topic_config = is_topic_config;
     cc.check_topic_config_value = check_topic_config_value;
     cc.describe_topic_configs = [this](const metadata::ConfigMap& configs) {

@@ -1,10 +1,13 @@
 #include "gregor/controller/metadata_log.h"
 
+#include "gregor/common/logging.h"
 #include "gregor/protocol/record_batch.h"
 #include "gregor/storage/log.h"
+#include "gregor/storage/segment.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <unistd.h>
@@ -65,15 +68,49 @@ result<int64_t, std::string> MemoryMetadataLog::append(
     return static_cast<int64_t>(records_.size()) - 1;
 }
 
-result<int64_t, std::string> MemoryMetadataLog::replay(const RecordVisitor& visit) const {
-    int64_t offset = 0;
-    for (const auto& r : records_) {
-        if (!visit(offset, r)) {
+result<int64_t, std::string> MemoryMetadataLog::replay_from(int64_t from,
+                                                            const RecordVisitor& visit) const {
+    int64_t offset = std::max<int64_t>(from, 0);
+    for (; offset < end_offset(); ++offset) {
+        if (!visit(offset, records_[static_cast<size_t>(offset)])) {
             break;
         }
-        ++offset;
     }
     return offset;
+}
+
+result<SnapshotId, std::string> MemoryMetadataLog::write_snapshot(
+    int64_t end_offset,
+    int64_t last_contained_log_timestamp,
+    std::span<const metadata::ApiMessageAndVersion> records,
+    const SnapshotPolicy& policy) {
+    const SnapshotId id{end_offset, LocalMetadataLog::kEpoch};
+    auto bytes =
+        encode_snapshot(id, last_contained_log_timestamp, storage::system_clock_ms(), records);
+    if (bytes.empty()) {
+        return unexpected<std::string>("the snapshot does not fit record batches");
+    }
+    snapshots_[id] = std::move(bytes);
+    while (snapshots_.size() > policy.retained) {
+        snapshots_.erase(snapshots_.begin());
+    }
+    return id;
+}
+
+std::vector<SnapshotId> MemoryMetadataLog::snapshots() const {
+    std::vector<SnapshotId> ids;
+    for (const auto& [id, bytes] : snapshots_) {
+        ids.push_back(id);
+    }
+    return ids;
+}
+
+result<DecodedSnapshot, std::string> MemoryMetadataLog::read_snapshot(SnapshotId id) const {
+    auto it = snapshots_.find(id);
+    if (it == snapshots_.end()) {
+        return unexpected<std::string>("no such snapshot");
+    }
+    return decode_snapshot(it->second);
 }
 
 LocalMetadataLog::LocalMetadataLog(std::unique_ptr<storage::Log> log) : log_(std::move(log)) {}
@@ -88,15 +125,19 @@ result<std::unique_ptr<LocalMetadataLog>, std::string> LocalMetadataLog::open(
     options.config.segment_bytes = segment_bytes;
     options.config.segment_ms = segment_ms;
     options.config.max_message_bytes = kMaxBatchBytes;
-    // The metadata log is never deleted by retention here: snapshots come first.
+    // Plain retention never deletes metadata records: only segments below the oldest snapshot go
+    // (delete_snapshotted_segments), and at once.
     options.config.retention_ms = -1;
     options.config.retention_bytes = -1;
+    options.config.file_delete_delay_ms = 0;
     auto opened = storage::Log::open(dir / (std::string(kTopic) + "-0"),
                                      storage::TopicPartition{kTopic, 0}, options);
     if (!opened) {
         return unexpected<std::string>(fmt::format("cannot open the metadata log in {}: {}",
                                                    dir.string(), opened.error().message));
     }
+    // KafkaMetadataLog.apply: unfinished snapshot writes and deletions are dropped at open.
+    remove_partial_snapshots((*opened)->dir());
     return std::unique_ptr<LocalMetadataLog>(new LocalMetadataLog(std::move(*opened)));
 }
 
@@ -123,9 +164,15 @@ result<int64_t, std::string> LocalMetadataLog::append(
     return info->last_offset;
 }
 
-result<int64_t, std::string> LocalMetadataLog::replay(const RecordVisitor& visit) const {
-    int64_t offset = log_->log_start_offset();
+result<int64_t, std::string> LocalMetadataLog::replay_from(int64_t from,
+                                                           const RecordVisitor& visit) const {
+    int64_t offset = std::max<int64_t>(from, 0);
     const int64_t end = log_->log_end_offset();
+    if (offset < log_->log_start_offset()) {
+        return unexpected<std::string>(
+            fmt::format("metadata log records from {} are gone: the log starts at {}", offset,
+                        log_->log_start_offset()));
+    }
     std::vector<uint8_t> buf;
     std::vector<uint8_t> scratch;
     while (offset < end) {
@@ -191,6 +238,72 @@ result<int64_t, std::string> LocalMetadataLog::replay(const RecordVisitor& visit
 
 int64_t LocalMetadataLog::end_offset() const {
     return log_->log_end_offset();
+}
+
+const std::filesystem::path& LocalMetadataLog::dir() const {
+    return log_->dir();
+}
+
+result<SnapshotId, std::string> LocalMetadataLog::write_snapshot(
+    int64_t end_offset,
+    int64_t last_contained_log_timestamp,
+    std::span<const metadata::ApiMessageAndVersion> records,
+    const SnapshotPolicy& policy) {
+    const SnapshotId id{end_offset, kEpoch};
+    auto bytes =
+        encode_snapshot(id, last_contained_log_timestamp, storage::system_clock_ms(), records);
+    if (bytes.empty()) {
+        return unexpected<std::string>("the snapshot does not fit record batches");
+    }
+    auto written = write_snapshot_file(dir(), id, bytes);
+    if (!written) {
+        return unexpected<std::string>(written.error());
+    }
+    delete_old_snapshots(dir(), policy.retained);
+    delete_snapshotted_segments(policy);
+    return id;
+}
+
+int64_t LocalMetadataLog::start_offset() const {
+    return log_->log_start_offset();
+}
+
+void LocalMetadataLog::delete_snapshotted_segments(const SnapshotPolicy& policy) {
+    const auto ids = list_snapshots(dir());
+    if (ids.empty() || ids.front().end_offset <= log_->log_start_offset()) {
+        return;
+    }
+    const auto segments = log_->segments();
+    const bool over_bytes =
+        policy.retention_bytes >= 0 && log_->size_bytes() > policy.retention_bytes;
+    const bool over_age =
+        policy.retention_ms >= 0 && !segments.empty()
+        && storage::system_clock_ms() - segments.front()->largest_timestamp() > policy.retention_ms;
+    if (!over_bytes && !over_age) {
+        return;
+    }
+    const auto& log = log::get("controller");
+    auto moved = log_->increment_log_start_offset(ids.front().end_offset);
+    if (!moved) {
+        log->warn("cannot move the metadata log start to {}: {}", ids.front().end_offset,
+                  moved.error().message);
+        return;
+    }
+    auto deleted = log_->delete_retained_segments();
+    if (!deleted) {
+        log->warn("cannot delete snapshotted metadata log segments: {}", deleted.error().message);
+        return;
+    }
+    log->info("metadata log start moved to {} (the oldest snapshot); {} segments deleted", *moved,
+              *deleted);
+}
+
+std::vector<SnapshotId> LocalMetadataLog::snapshots() const {
+    return list_snapshots(dir());
+}
+
+result<DecodedSnapshot, std::string> LocalMetadataLog::read_snapshot(SnapshotId id) const {
+    return read_snapshot_file(dir(), id);
 }
 
 void LocalMetadataLog::close() {

@@ -119,25 +119,10 @@ result<bool, std::string> QuorumController::start(std::vector<metadata::BrokerEn
         config_.endpoints = std::move(endpoints);
     }
     const auto& log = log::get("controller");
-    metadata::MetadataDelta delta(metadata::MetadataImage::empty());
-    std::string error;
-    int64_t records = 0;
-    auto replayed = log_->replay([&](int64_t offset, const ApiMessageAndVersion& record) {
-        ++records;
-        return delta.replay(offset, record, &error);
-    });
-    if (!replayed) {
-        return unexpected<std::string>(replayed.error());
+    auto loaded = load_image();
+    if (!loaded) {
+        return unexpected<std::string>(loaded.error());
     }
-    if (!error.empty()) {
-        return unexpected<std::string>("metadata log replay failed: " + error);
-    }
-    {
-        std::lock_guard lock(image_mutex_);
-        image_ = delta.apply();
-    }
-    log->info("replayed {} metadata records up to offset {}: {} topics, {} brokers", records,
-              image_->offset(), image_->topics_by_name().size(), image_->brokers().size());
     if (image_->metadata_version() == 0) {
         // Bootstrap a new cluster (Kafka's BootstrapMetadata): the finalized metadata.version.
         p::FeatureLevelRecord mv;
@@ -268,6 +253,7 @@ result<bool, std::string> QuorumController::commit(
     if (publish_ && running_) {
         publish_(next);
     }
+    maybe_snapshot(records);
     return true;
 }
 

@@ -217,6 +217,10 @@ bool MetadataDelta::replay(int64_t offset, const ApiMessageAndVersion& record, s
                 b.fenced = m.fenced;
                 b.in_controlled_shutdown = m.in_controlled_shutdown;
                 b.log_dirs = m.log_dirs;
+                for (const auto& f : m.features) {
+                    b.supported_features[f.name] = {f.min_supported_version,
+                                                    f.max_supported_version};
+                }
                 img.brokers_[m.broker_id] = std::move(b);
                 return true;
             } else if constexpr (std::is_same_v<M, p::UnregisterBrokerRecord>) {

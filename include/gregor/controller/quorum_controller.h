@@ -106,6 +106,8 @@ struct ControllerConfig {
             const metadata::ConfigMap&)>
         describe_topic_configs;
     ConfigSchema config_schema;
+    // When to snapshot the image and how many snapshots to keep (controller_snapshots.cc).
+    SnapshotPolicy snapshots;
 };
 
 using ImagePublisher = std::function<void(std::shared_ptr<const metadata::MetadataImage>)>;
@@ -177,6 +179,10 @@ public:
     protocol::DeleteTopicsResponse delete_topics_sync(protocol::DeleteTopicsRequest request,
                                                       int16_t version);
 
+    // Writes a snapshot of the latest image now (on the controller thread while it runs), unless
+    // the newest snapshot already ends there. The error says why none was written.
+    result<SnapshotId, std::string> take_snapshot();
+
 private:
     using Event = std::function<void()>;
     bool enqueue(Event event);
@@ -197,6 +203,11 @@ private:
     // Appends, replays into the next image and publishes it. The error leaves the image as it was.
     result<bool, std::string> commit(const std::vector<metadata::ApiMessageAndVersion>& records);
     result<bool, std::string> register_self();
+    // Snapshots (controller_snapshots.cc): the newest usable snapshot plus the log after it;
+    // counting committed bytes and snapshotting when the policy says so; writing one.
+    result<bool, std::string> load_image();
+    void maybe_snapshot(const std::vector<metadata::ApiMessageAndVersion>& records);
+    result<SnapshotId, std::string> write_snapshot();
 
     ControllerConfig config_;
     std::unique_ptr<MetadataLog> log_;
@@ -211,6 +222,13 @@ private:
     bool stopping_ = false;
     bool running_ = false;
     std::thread thread_;
+
+    // Snapshot generator state, controller thread only.
+    std::optional<SnapshotId> last_snapshot_;
+    int64_t bytes_since_snapshot_ = 0;
+    int64_t last_snapshot_ms_ = 0;
+    int64_t last_commit_ms_ = -1;
+    int64_t snapshot_retry_ms_ = 0;  // after a failed write, no new attempt before this
 };
 
 }  // namespace gregor::controller

@@ -60,6 +60,13 @@ struct BrokerEndpoint {
     bool operator==(const BrokerEndpoint&) const = default;
 };
 
+// A feature's supported version range as a broker registered it.
+struct SupportedFeature {
+    int16_t min_version = 0;
+    int16_t max_version = 0;
+    bool operator==(const SupportedFeature&) const = default;
+};
+
 struct BrokerRegistration {
     int32_t id = -1;
     int64_t epoch = -1;
@@ -69,6 +76,7 @@ struct BrokerRegistration {
     bool fenced = true;
     bool in_controlled_shutdown = false;
     std::vector<protocol::Uuid> log_dirs;
+    std::map<std::string, SupportedFeature> supported_features;
 };
 
 using ConfigMap = std::map<std::string, std::string>;
