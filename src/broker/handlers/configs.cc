@@ -241,6 +241,22 @@ net::Response handle_describe_configs(RequestContext& ctx) {
     return respond(ctx, resp);
 }
 
+namespace {
+
+// One response entry per requested resource, in request order (both alter APIs).
+template <typename Resp, typename Req, typename Results>
+void fill_alter_responses(Resp& resp, const Req& req, const Results& results) {
+    for (size_t i = 0; i < req.resources.size(); ++i) {
+        auto& out = resp.responses.emplace_back();
+        out.resource_type = req.resources[i].resource_type;
+        out.resource_name = req.resources[i].resource_name;
+        out.error_code = results[i].error_code;
+        out.error_message = results[i].error_message;
+    }
+}
+
+}  // namespace
+
 asio::awaitable<net::Response> handle_alter_configs(RequestContext& ctx) {
     protocol::AlterConfigsRequest req;
     if (!ctx.decode(req)) {
@@ -258,13 +274,7 @@ asio::awaitable<net::Response> handle_alter_configs(RequestContext& ctx) {
     }
     auto results = co_await alter(ctx, std::move(resources), req.validate_only);
     protocol::AlterConfigsResponse resp;
-    for (size_t i = 0; i < req.resources.size(); ++i) {
-        auto& out = resp.responses.emplace_back();
-        out.resource_type = req.resources[i].resource_type;
-        out.resource_name = req.resources[i].resource_name;
-        out.error_code = results[i].error_code;
-        out.error_message = results[i].error_message;
-    }
+    fill_alter_responses(resp, req, results);
     co_return respond(ctx, resp);
 }
 
@@ -284,13 +294,7 @@ asio::awaitable<net::Response> handle_incremental_alter_configs(RequestContext& 
     }
     auto results = co_await alter(ctx, std::move(resources), req.validate_only);
     protocol::IncrementalAlterConfigsResponse resp;
-    for (size_t i = 0; i < req.resources.size(); ++i) {
-        auto& out = resp.responses.emplace_back();
-        out.resource_type = req.resources[i].resource_type;
-        out.resource_name = req.resources[i].resource_name;
-        out.error_code = results[i].error_code;
-        out.error_message = results[i].error_message;
-    }
+    fill_alter_responses(resp, req, results);
     co_return respond(ctx, resp);
 }
 

@@ -4,20 +4,11 @@
 // connection's executor, which wakes the waiting coroutine; the request's timeout_ms bounds the
 // wait (REQUEST_TIMED_OUT for every topic then, as Kafka).
 
+#include "gregor/broker/await_controller.h"
 #include "gregor/broker/handlers.h"
 #include "gregor/controller/quorum_controller.h"
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/topic_admin.h"
-
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include <chrono>
-#include <memory>
-#include <optional>
 
 namespace gregor::broker {
 
@@ -27,33 +18,6 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr int16_t kNotController = controller::errc::not_controller;
-
-template <typename R>
-struct Waiter {
-    explicit Waiter(const asio::any_io_executor& ex) : timer(ex) {}
-    asio::steady_timer timer;
-    std::optional<R> result;
-};
-
-// Runs `start(done)` and waits until `done` is called or `timeout_ms` passes.
-template <typename R, typename Start>
-asio::awaitable<std::optional<R>> await_controller(int32_t timeout_ms, Start start) {
-    auto ex = co_await asio::this_coro::executor;
-    auto waiter = std::make_shared<Waiter<R>>(ex);
-    waiter->timer.expires_after(std::chrono::milliseconds(std::max<int32_t>(timeout_ms, 0)));
-    start([waiter](R r) {
-        // On the controller thread: hand the result to the connection's thread.
-        asio::post(waiter->timer.get_executor(), [waiter, r = std::move(r)]() mutable {
-            waiter->result = std::move(r);
-            waiter->timer.cancel();
-        });
-    });
-    if (!waiter->result) {
-        boost::system::error_code ec;
-        co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    }
-    co_return std::move(waiter->result);
-}
 
 }  // namespace
 
@@ -78,7 +42,7 @@ asio::awaitable<net::Response> handle_create_topics(RequestContext& ctx) {
         co_return respond(ctx, timed_out);
     }
     const int16_t version = ctx.version;
-    auto result = co_await await_controller<protocol::CreateTopicsResponse>(
+    auto result = co_await await_controller_result<protocol::CreateTopicsResponse>(
         timeout_ms, [&](auto done) { controller->create_topics(std::move(req), version, done); });
     co_return respond(ctx, result ? *result : timed_out);
 }
@@ -107,7 +71,7 @@ asio::awaitable<net::Response> handle_delete_topics(RequestContext& ctx) {
         co_return respond(ctx, timed_out);
     }
     const int16_t version = ctx.version;
-    auto result = co_await await_controller<protocol::DeleteTopicsResponse>(
+    auto result = co_await await_controller_result<protocol::DeleteTopicsResponse>(
         timeout_ms, [&](auto done) { controller->delete_topics(std::move(req), version, done); });
     co_return respond(ctx, result ? *result : timed_out);
 }
