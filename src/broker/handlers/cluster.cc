@@ -53,6 +53,26 @@ bool valid_software_field(const std::string& s) {
     return std::regex_match(s, pattern);
 }
 
+// A partition's leader, replicas and ISR, and the replicas on brokers that are fenced or gone
+// (Metadata and DescribeTopicPartitions answer the same fields).
+template <typename P>
+void fill_partition(P& p,
+                    const metadata::MetadataImage& image,
+                    int32_t index,
+                    const metadata::PartitionImage& part) {
+    p.partition_index = index;
+    p.leader_id = part.leader;
+    p.leader_epoch = part.leader_epoch;
+    p.replica_nodes = part.replicas;
+    p.isr_nodes = part.isr;
+    for (int32_t r : part.replicas) {
+        const metadata::BrokerRegistration* b = image.broker(r);
+        if (b == nullptr || b->fenced) {
+            p.offline_replicas.push_back(r);
+        }
+    }
+}
+
 void add_topic(protocol::MetadataResponse& resp,
                const metadata::MetadataImage& image,
                const metadata::TopicImage& topic) {
@@ -62,17 +82,7 @@ void add_topic(protocol::MetadataResponse& resp,
     out.is_internal = controller::is_internal_topic(topic.name);
     for (const auto& [index, part] : topic.partitions) {
         auto& p = out.partitions.emplace_back();
-        p.partition_index = index;
-        p.leader_id = part.leader;
-        p.leader_epoch = part.leader_epoch;
-        p.replica_nodes = part.replicas;
-        p.isr_nodes = part.isr;
-        for (int32_t r : part.replicas) {
-            const metadata::BrokerRegistration* b = image.broker(r);
-            if (b == nullptr || b->fenced) {
-                p.offline_replicas.push_back(r);
-            }
-        }
+        fill_partition(p, image, index, part);
         const metadata::BrokerRegistration* leader = image.broker(part.leader);
         if (part.leader == metadata::kNoLeader || leader == nullptr || leader->fenced) {
             p.error_code = errc::leader_not_available;
@@ -99,19 +109,9 @@ int32_t describe_partitions(DescribedTopic& out,
         }
         const auto& [index, part] = *it;
         auto& p = out.partitions.emplace_back();
-        p.partition_index = index;
-        p.leader_id = part.leader;
-        p.leader_epoch = part.leader_epoch;
-        p.replica_nodes = part.replicas;
-        p.isr_nodes = part.isr;
+        fill_partition(p, image, index, part);
         p.eligible_leader_replicas = part.elr;
         p.last_known_elr = part.last_known_elr;
-        for (int32_t r : part.replicas) {
-            const metadata::BrokerRegistration* b = image.broker(r);
-            if (b == nullptr || b->fenced) {
-                p.offline_replicas.push_back(r);
-            }
-        }
         --limit;
     }
     return -1;
