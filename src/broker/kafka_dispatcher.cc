@@ -69,7 +69,8 @@ boost::asio::awaitable<net::Response> KafkaDispatcher::dispatch(net::ConnectionC
                        std::span<uint8_t>(frame.bytes).subspan(body_at)};
     net::Response resp = co_await handler->handle_async(ctx);
     if (resp.kind == net::Response::Kind::close) {
-        co_return refuse(conn, frame, "malformed request");
+        co_return refuse(conn, frame,
+                         resp.close_reason != nullptr ? resp.close_reason : "malformed request");
     }
     co_return resp;
 }
@@ -120,7 +121,8 @@ net::Response KafkaDispatcher::handle(net::ConnectionContext& conn,
                        state_};
     net::Response resp = handler->handle(ctx);
     if (resp.kind == net::Response::Kind::close) {
-        return refuse(conn, frame, "malformed request");
+        return refuse(conn, frame,
+                      resp.close_reason != nullptr ? resp.close_reason : "malformed request");
     }
     return resp;
 }

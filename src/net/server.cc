@@ -66,9 +66,10 @@ Response Response::none() {
     return response;
 }
 
-Response Response::close_connection() {
+Response Response::close_connection(const char* reason) {
     Response response;
     response.kind = Kind::close;
+    response.close_reason = reason;
     return response;
 }
 

@@ -90,10 +90,12 @@ struct Response {
 
     Kind kind = Kind::respond;
     std::vector<Part> parts;
+    // Why a close was asked for, for the log line (a static string); nullptr: a malformed request.
+    const char* close_reason = nullptr;
 
     static Response bytes(std::vector<uint8_t> payload);
     static Response none();
-    static Response close_connection();
+    static Response close_connection(const char* reason = nullptr);
 
     // Total bytes the parts put on the wire (without the size prefix).
     uint64_t wire_size() const;

@@ -219,7 +219,10 @@ void set_error(PartitionResponse& out, int16_t code, std::optional<std::string> 
 
 asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
     protocol::ProduceRequest req;
-    if (ctx.version < protocol::ProduceRequest::min_version || !ctx.decode(req)) {
+    if (ctx.version < protocol::ProduceRequest::min_version) {
+        co_return net::Response::close_connection("Produce v0-v2 are advertised but not served");
+    }
+    if (!ctx.decode(req)) {
         co_return net::Response::close_connection();
     }
     const auto image = ctx.broker.image.current();
@@ -316,7 +319,8 @@ asio::awaitable<net::Response> handle_produce(RequestContext& ctx) {
     if (req.acks == 0) {
         // Nothing goes back for acks=0; Kafka closes the connection on an error so the client
         // learns of it (and refreshes its metadata).
-        co_return any_error ? net::Response::close_connection() : net::Response::none();
+        co_return any_error ? net::Response::close_connection("an acks=0 produce failed")
+                            : net::Response::none();
     }
     if (!pending.empty()) {
         co_await await_replication(pending, req.timeout_ms, replicas->watches());
