@@ -131,6 +131,17 @@ controller::ConfigSchema config_schema() {
     return schema;
 }
 
+coordinator::CoordinatorConfig coordinator_config(const Config& config) {
+    coordinator::CoordinatorConfig c;
+    c.initial_rebalance_delay_ms = config.get_int("group.initial.rebalance.delay.ms");
+    c.min_session_timeout_ms = config.get_int("group.min.session.timeout.ms");
+    c.max_session_timeout_ms = config.get_int("group.max.session.timeout.ms");
+    c.max_size = config.get_int("group.max.size");
+    c.offset_metadata_max_bytes = config.get_int("offset.metadata.max.bytes");
+    c.max_groups = static_cast<size_t>(config.get_int("gregor.groups.max"));
+    return c;
+}
+
 }  // namespace
 
 net::ServerLimits server_limits(const Config& config) {
@@ -360,6 +371,8 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     cleaner_->start();
     log->info("loaded {} partition logs ({} bytes) in {} ms", loaded->logs_loaded, loaded->bytes,
               loaded->millis);
+    groups_ = std::make_unique<coordinator::GroupCoordinator>(coordinator_config(config_));
+    state_.groups = groups_.get();
     auto controller_ready = start_controller();
     if (!controller_ready) {
         return unexpected<std::string>(controller_ready.error());
@@ -396,6 +409,8 @@ void Broker::stop() {
         server_->stop();
     }
     state_.producer_ids.store(nullptr, std::memory_order_release);
+    state_.groups = nullptr;
+    groups_.reset();  // after the server: no handler calls in any more
     if (controller_) {
         state_.controller.store(nullptr, std::memory_order_release);
         controller_->stop();
