@@ -6,13 +6,14 @@ Every case holds on a single Apache Kafka 4.1 node too: GREGOR_INTEROP_TARGET=ap
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 
 import pytest
 
 from clients import DataSet, canonical_line, checksum_of, console_produce
-from kafka_tools import run_kafka_tool
+from kafka_tools import run_kafka_tool, run_tool
 
 # A short initial delay keeps the tests quick; consumers started together still land in one generation.
 OVERRIDES = {"group.initial.rebalance.delay.ms": "500", "offsets.topic.replication.factor": "1"}
@@ -188,3 +189,26 @@ def test_confluent_consumers_share_partitions(gbroker):
     assert checksum_of(sorted(seen)) == unordered(ds)
     rows = describe_rows(bs, "g3")
     assert sum(int(row["CURRENT-OFFSET"]) for row in rows.values()) == ds.n, rows
+
+
+@pytest.mark.parametrize("assignor", ["range", "cooperative-sticky"])
+def test_java_consumers_share_partitions(gbroker, assignor):
+    """Three KafkaConsumers joining one after another (each arrival rebalances the group: eager revokes
+    everything, cooperative only what moves) read every record of a 12-partition topic exactly once."""
+    bs = gbroker.bootstrap
+    topic = f"g-java-{assignor}"
+    group = f"g-java-{assignor}"
+    create_topic(bs, topic, 12)
+    ds = DataSet("java", 3000)
+    console_produce(bs, topic, ds)
+    r = run_tool("io.gregor.interop.GroupConsumers", bs, topic, group, 3, assignor, ds.n, 1500, 90000,
+                 timeout=150)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert out["errors"] == 0, r.describe()[-4000:]
+    assert out["assignedConsumers"] == 3, out
+    assert out["distinct"] == ds.n, out
+    assert out["records"] == ds.n, f"records read twice: {out}"
+    rows = describe_rows(bs, group)
+    assert len(rows) == 12, rows
+    assert sum(int(row["CURRENT-OFFSET"]) for row in rows.values()) == ds.n, rows
+    assert all(row["LAG"] == "0" for row in rows.values()), rows
