@@ -2,6 +2,7 @@
 
 #include "gregor/broker/config_describe.h"
 #include "gregor/broker/meta_properties.h"
+#include "gregor/broker/offsets_topic.h"
 #include "gregor/broker/producer_ids.h"
 #include "gregor/common/logging.h"
 
@@ -372,6 +373,10 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     log->info("loaded {} partition logs ({} bytes) in {} ms", loaded->logs_loaded, loaded->bytes,
               loaded->millis);
     groups_ = std::make_unique<coordinator::GroupCoordinator>(coordinator_config(config_));
+    offsets_store_ = std::make_unique<OffsetsTopicStore>(state_);
+    groups_->set_store(offsets_store_.get());
+    // Requests wait for `ready`, so the groups are whole before anyone asks.
+    log->info("replayed {} records of {}", load_offsets_topic(*logs_, *groups_), kOffsetsTopic);
     state_.groups = groups_.get();
     auto controller_ready = start_controller();
     if (!controller_ready) {

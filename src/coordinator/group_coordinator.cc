@@ -2,6 +2,7 @@
 
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/group.h"
+#include "gregor/protocol/messages/group_records.h"
 #include "gregor/protocol/wire.h"
 
 #include <algorithm>
@@ -129,6 +130,15 @@ std::set<std::string> subscribed_topics(const Bytes& metadata) {
     return out;
 }
 
+int64_t wall_clock_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+constexpr int16_t kGroupMetadataKeyVersion = 2;
+constexpr int16_t kGroupMetadataValueVersion = 3;
+
 }  // namespace
 
 GroupCoordinator::GroupCoordinator(CoordinatorConfig config) : config_(config) {
@@ -145,6 +155,119 @@ GroupCoordinator::~GroupCoordinator() {
     // Timers go before the io_context they were made on.
     std::lock_guard lock(mu_);
     groups_.clear();
+}
+
+GroupStore::Record GroupCoordinator::group_metadata_record(const Group& g) const {
+    protocol::GroupMetadataKey key;
+    key.group = g.id;
+    protocol::GroupMetadataValue value;
+    value.protocol_type = g.protocol_type.value_or("");
+    value.generation = g.generation;
+    value.protocol = g.protocol_name;
+    value.leader = g.leader.empty() ? std::nullopt : std::optional<std::string>(g.leader);
+    value.current_state_timestamp = wall_clock_ms();
+    for (const auto& [id, m] : g.members) {
+        auto& out = value.members.emplace_back();
+        out.member_id = id;
+        out.group_instance_id = m->instance_id;
+        out.client_id = m->client_id;
+        out.client_host = m->client_host;
+        out.rebalance_timeout = m->rebalance_timeout_ms;
+        out.session_timeout = m->session_timeout_ms;
+        const Bytes* md = g.protocol_name ? m->metadata_for(*g.protocol_name) : nullptr;
+        out.subscription = md != nullptr ? *md : Bytes{};
+        out.assignment = m->assignment;
+    }
+    GroupStore::Record r;
+    protocol::Writer kw(r.key);
+    kw.write_int16(kGroupMetadataKeyVersion);
+    key.write(kw, 0);  // the int16 before it is the record type; the struct is version 0
+    r.value.emplace();
+    protocol::Writer vw(*r.value);
+    vw.write_int16(kGroupMetadataValueVersion);
+    value.write(vw, kGroupMetadataValueVersion);
+    return r;
+}
+
+int16_t GroupCoordinator::persist(const std::string& group_id,
+                                  const std::vector<GroupStore::Record>& records) {
+    if (store_ == nullptr || records.empty()) {
+        return 0;
+    }
+    return store_->append(group_id, records);
+}
+
+void GroupCoordinator::replay(std::span<const uint8_t> key,
+                              std::optional<std::span<const uint8_t>> value) {
+    std::lock_guard lock(mu_);
+    protocol::Reader kr(key);
+    const int16_t key_version = kr.read_int16();
+    if (!kr.ok()) {
+        return;
+    }
+    if (key_version == 0 || key_version == 1) {
+        protocol::OffsetCommitKey k;
+        k.read(kr, 0);
+        if (!kr.ok()) {
+            return;
+        }
+        if (!value) {
+            auto it = offsets_.find(k.group);
+            if (it != offsets_.end()) {
+                it->second.erase({k.topic, k.partition});
+                if (it->second.empty()) {
+                    offsets_.erase(it);
+                }
+            }
+            return;
+        }
+        protocol::Reader vr(*value);
+        const int16_t vv = vr.read_int16();
+        protocol::OffsetCommitValue v;
+        if (vr.ok() && vv >= 0 && vv <= 4) {
+            v.read(vr, vv);
+        }
+        if (!vr.ok() || vv < 0 || vv > 4) {
+            return;
+        }
+        int16_t error = 0;
+        get_or_create_group(k.group, error);
+        offsets_[k.group][{k.topic, k.partition}] =
+            CommittedOffset{v.offset, v.leader_epoch, v.metadata, v.commit_timestamp};
+        return;
+    }
+    if (key_version != kGroupMetadataKeyVersion) {
+        return;  // consumer-protocol and share group records: not served yet
+    }
+    protocol::GroupMetadataKey k;
+    k.read(kr, 0);
+    if (!kr.ok()) {
+        return;
+    }
+    if (!value) {
+        groups_.erase(k.group);
+        return;
+    }
+    protocol::Reader vr(*value);
+    const int16_t vv = vr.read_int16();
+    protocol::GroupMetadataValue v;
+    if (vr.ok() && vv >= 0 && vv <= 4) {
+        v.read(vr, vv);
+    }
+    if (!vr.ok() || vv < 0 || vv > 4) {
+        return;
+    }
+    int16_t error = 0;
+    Group* g = get_or_create_group(k.group, error);
+    if (g == nullptr) {
+        return;
+    }
+    // The group comes back Empty at its generation: members that were in it rejoin (their ids
+    // are unknown now, so they get new ones), as after Kafka expires a loaded member.
+    g->generation = v.generation;
+    if (!v.protocol_type.empty()) {
+        g->protocol_type = v.protocol_type;
+    }
 }
 
 GroupCoordinator::Group* GroupCoordinator::find_group(const std::string& id) {
@@ -399,7 +522,9 @@ void GroupCoordinator::complete_join(Group& g) {
     ++g.generation;
     if (g.members.empty()) {
         g.protocol_name.reset();
+        g.leader.clear();
         g.state = GroupState::empty;
+        persist(g.id, {group_metadata_record(g)});
         return;
     }
     g.protocol_name = select_protocol(g);
@@ -715,6 +840,17 @@ void GroupCoordinator::sync_group(SyncRequest req, SyncCallback done) {
             target->second->assignment = std::move(assignment);
         }
     }
+    if (int16_t error = persist(g->id, {group_metadata_record(*g)})) {
+        // The assignment is not durable: the members get the error and rejoin.
+        for (auto& [id, member] : g->members) {
+            member->assignment.clear();
+            if (member->awaiting_sync) {
+                std::exchange(member->awaiting_sync, nullptr)(sync_error(error));
+            }
+        }
+        prepare_rebalance(*g);
+        return;
+    }
     g->state = GroupState::stable;
     for (auto& [id, member] : g->members) {
         if (member->awaiting_sync) {
@@ -844,7 +980,7 @@ std::vector<int16_t> GroupCoordinator::commit_offsets(const OffsetCommitRequestD
         }
         schedule_heartbeat(*g, *g->members.at(req.member_id));
     }
-    auto& committed = offsets_[req.group_id];
+    std::vector<GroupStore::Record> records;
     for (size_t i = 0; i < req.offsets.size(); ++i) {
         const auto& o = req.offsets[i];
         if (o.committed.metadata
@@ -853,7 +989,19 @@ std::vector<int16_t> GroupCoordinator::commit_offsets(const OffsetCommitRequestD
             errors[i] = errc::offset_metadata_too_large;
             continue;
         }
-        committed[{o.topic, o.partition}] = o.committed;
+        records.push_back(offset_commit_record(req.group_id, o.topic, o.partition, o.committed));
+    }
+    if (int16_t error = persist(req.group_id, records)) {
+        for (auto& e : errors) {
+            e = e != 0 ? e : error;
+        }
+        return errors;
+    }
+    auto& committed = offsets_[req.group_id];
+    for (size_t i = 0; i < req.offsets.size(); ++i) {
+        if (errors[i] == 0) {
+            committed[{req.offsets[i].topic, req.offsets[i].partition}] = req.offsets[i].committed;
+        }
     }
     return errors;
 }
@@ -903,10 +1051,20 @@ int16_t GroupCoordinator::delete_offsets(const std::string& group_id,
         }
     }
     auto it = offsets_.find(group_id);
+    std::vector<GroupStore::Record> tombstones;
     for (size_t i = 0; i < partitions.size(); ++i) {
         if (subscribed.contains(partitions[i].first)) {
             partition_errors[i] = errc::group_subscribed_to_topic;
-        } else if (it != offsets_.end()) {
+        } else if (it != offsets_.end() && it->second.contains(partitions[i])) {
+            tombstones.push_back(offset_commit_record(group_id, partitions[i].first,
+                                                      partitions[i].second, std::nullopt));
+        }
+    }
+    if (int16_t error = persist(group_id, tombstones)) {
+        return error;
+    }
+    for (size_t i = 0; i < partitions.size(); ++i) {
+        if (partition_errors[i] == 0 && it != offsets_.end()) {
             it->second.erase(partitions[i]);
         }
     }
@@ -963,6 +1121,19 @@ int16_t GroupCoordinator::delete_group(const std::string& group_id) {
     }
     if (g->state != GroupState::empty || !g->members.empty()) {
         return errc::non_empty_group;
+    }
+    // Tombstones for every offset and the group itself, as Kafka's deleteGroups writes them.
+    std::vector<GroupStore::Record> tombstones;
+    if (auto it = offsets_.find(group_id); it != offsets_.end()) {
+        for (const auto& [tp, c] : it->second) {
+            tombstones.push_back(offset_commit_record(group_id, tp.first, tp.second, std::nullopt));
+        }
+    }
+    auto metadata = group_metadata_record(*g);
+    metadata.value.reset();
+    tombstones.push_back(std::move(metadata));
+    if (int16_t error = persist(group_id, tombstones)) {
+        return error;
     }
     g->state = GroupState::dead;
     groups_.erase(group_id);

@@ -212,3 +212,57 @@ def test_java_consumers_share_partitions(gbroker, assignor):
     assert len(rows) == 12, rows
     assert sum(int(row["CURRENT-OFFSET"]) for row in rows.values()) == ds.n, rows
     assert all(row["LAG"] == "0" for row in rows.values()), rows
+
+
+def test_committed_offsets_survive_a_restart(broker_factory):
+    """Offsets and groups are kept in __consumer_offsets: after a restart the group resumes where it was."""
+    b = broker_factory(OVERRIDES)
+    bs = b.bootstrap
+    create_topic(bs, "g-restart", 3)
+    ds = DataSet("restart", 200)
+    console_produce(bs, "g-restart", ds)
+    lines, r = group_consume(bs, "g-restart", "g4", ds.n)
+    assert checksum_of(sorted(lines)) == unordered(ds), r.describe()[-3000:]
+    before = describe_rows(bs, "g4")
+
+    clean, how = b.stop()
+    assert clean, how
+    b.restart()
+    bs = b.bootstrap
+    assert "g4" in groups_tool(bs, "--list").stdout.split()
+    after = describe_rows(bs, "g4")
+    assert {k: v["CURRENT-OFFSET"] for k, v in after.items()} == \
+        {k: v["CURRENT-OFFSET"] for k, v in before.items()}, (before, after)
+    assert all(row["LAG"] == "0" for row in after.values()), after
+    again, r2 = group_consume(bs, "g-restart", "g4", 1, timeout_ms=6000)
+    assert again == [], r2.describe()[-3000:]
+
+
+def test_offsets_formatter_reads_consumer_offsets(gbroker):
+    """__consumer_offsets holds Kafka's record formats: Kafka's own offsets formatter decodes them."""
+    bs = gbroker.bootstrap
+    create_topic(bs, "g-format", 1)
+    ds = DataSet("format", 20)
+    console_produce(bs, "g-format", ds)
+    lines, _ = group_consume(bs, "g-format", "g5", ds.n)
+    assert len(lines) == ds.n
+    r = run_kafka_tool("kafka-console-consumer", "--bootstrap-server", bs, "--topic", "__consumer_offsets",
+                       "--from-beginning", "--timeout-ms", "8000",
+                       "--formatter", "org.apache.kafka.tools.consumer.OffsetsMessageFormatter",
+                       "--consumer-property", "exclude.internal.topics=false",
+                       timeout=90, check=False)
+    # One JSON object per offset commit; they are read from the stream, as the formatter's line breaks do not
+    # always separate them (it skips the group metadata records).
+    decoder, text, pos, objects = json.JSONDecoder(), r.stdout, 0, []
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            break
+        obj, pos = decoder.raw_decode(text, pos)
+        objects.append(obj)
+    commits = [o for o in objects if o["key"]["data"].get("group") == "g5"]
+    assert commits, r.describe()[-3000:]
+    last = commits[-1]
+    assert last["key"]["data"]["topic"] == "g-format", last
+    assert last["value"]["data"]["offset"] == ds.n, last

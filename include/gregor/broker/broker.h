@@ -64,8 +64,9 @@ private:
     std::unique_ptr<replication::ReplicaManager> replicas_;  // after logs_: holds their logs
     std::unique_ptr<replication::FetchSessionCache> fetch_sessions_;
     std::unique_ptr<controller::QuorumController> controller_;
-    std::unique_ptr<ProducerIdManager> producer_ids_;  // asks controller_ for blocks
-    std::unique_ptr<coordinator::GroupCoordinator> groups_;
+    std::unique_ptr<ProducerIdManager> producer_ids_;            // asks controller_ for blocks
+    std::unique_ptr<coordinator::GroupStore> offsets_store_;     // __consumer_offsets appends
+    std::unique_ptr<coordinator::GroupCoordinator> groups_;      // after the store it writes to
     std::shared_ptr<const metadata::MetadataImage> last_image_;  // what on_image saw last
     KafkaDispatcher dispatcher_;
     std::unique_ptr<net::Server> server_;

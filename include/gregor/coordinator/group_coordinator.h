@@ -7,8 +7,8 @@
 // thread, with the coordinator's lock held, so they must only hand the result on (post it to the
 // connection's executor) and never call back into the coordinator.
 //
-// State is in memory: groups and offsets do not survive a restart yet (__consumer_offsets is
-// the next step).
+// With a GroupStore, offsets and group metadata are also appended to __consumer_offsets in
+// Kafka's record formats (group_records.h), and replay() rebuilds them from there at startup.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -149,6 +150,29 @@ struct GroupListing {
 
 using TopicPartitionKey = std::pair<std::string, int32_t>;
 
+// Where the coordinator's state is kept durably: the broker appends the records (Kafka's
+// __consumer_offsets key and value; no value = a tombstone) to the group's partition.
+class GroupStore {
+public:
+    struct Record {
+        Bytes key;
+        std::optional<Bytes> value;
+    };
+    virtual ~GroupStore() = default;
+    // 0 once appended, or the Kafka error the request gets (COORDINATOR_NOT_AVAILABLE...).
+    virtual int16_t append(const std::string& group_id, const std::vector<Record>& records) = 0;
+};
+
+// The __consumer_offsets partition of a group: Utils.abs(groupId.hashCode()) % partitions, with
+// Java's String.hashCode over the UTF-16 code units.
+int32_t offsets_partition_for(const std::string& group_id, int32_t partitions);
+
+// Kafka's record formats for __consumer_offsets.
+GroupStore::Record offset_commit_record(const std::string& group,
+                                        const std::string& topic,
+                                        int32_t partition,
+                                        const std::optional<CommittedOffset>& committed);
+
 class GroupCoordinator {
 public:
     using JoinCallback = std::function<void(JoinResult)>;
@@ -158,6 +182,11 @@ public:
     ~GroupCoordinator();
     GroupCoordinator(const GroupCoordinator&) = delete;
     GroupCoordinator& operator=(const GroupCoordinator&) = delete;
+
+    // Set once, before any request; nullptr keeps state in memory only (unit tests).
+    void set_store(GroupStore* store) { store_ = store; }
+    // Replays one __consumer_offsets record (key, value or tombstone), oldest first.
+    void replay(std::span<const uint8_t> key, std::optional<std::span<const uint8_t>> value);
 
     void join_group(JoinRequest req, JoinCallback done);
     void sync_group(SyncRequest req, SyncCallback done);
@@ -217,7 +246,11 @@ private:
     bool supports_protocols(const Group& g, const JoinRequest& req) const;
     std::string new_member_id(const std::string& client_id);
 
+    GroupStore::Record group_metadata_record(const Group& g) const;
+    int16_t persist(const std::string& group_id, const std::vector<GroupStore::Record>& records);
+
     CoordinatorConfig config_;
+    GroupStore* store_ = nullptr;
     boost::asio::io_context io_;  // timers; run by thread_
     std::mutex mu_;
     std::map<std::string, std::unique_ptr<Group>> groups_;

@@ -4,6 +4,7 @@
 
 #include "gregor/broker/await_controller.h"
 #include "gregor/broker/handlers.h"
+#include "gregor/broker/offsets_topic.h"
 #include "gregor/coordinator/group_coordinator.h"
 #include "gregor/protocol/error_codes.h"
 #include "gregor/protocol/messages/group.h"
@@ -34,8 +35,9 @@ struct Coordinates {
     int32_t port = -1;
 };
 
-// This node coordinates every group; transactions have no coordinator yet.
-Coordinates coordinator_for(const RequestContext& ctx, int8_t key_type) {
+// This node coordinates every group whose __consumer_offsets partition it leads (all of them
+// on a single node); transactions have no coordinator yet.
+Coordinates coordinator_for(const RequestContext& ctx, int8_t key_type, const std::string& key) {
     Coordinates c;
     if (key_type == kKeyTypeTransaction) {
         c.error = errc::coordinator_not_available;
@@ -47,6 +49,10 @@ Coordinates coordinator_for(const RequestContext& ctx, int8_t key_type) {
     }
     if (ctx.broker.groups == nullptr) {
         c.error = errc::coordinator_not_available;
+        return c;
+    }
+    if (int16_t e = ensure_offsets_partition(ctx, key)) {
+        c.error = e;
         return c;
     }
     const auto view = ctx.broker.cluster.current();
@@ -85,7 +91,7 @@ net::Response handle_find_coordinator(RequestContext& ctx) {
     }
     protocol::FindCoordinatorResponse resp;
     if (ctx.version < 4) {
-        const Coordinates c = coordinator_for(ctx, req.key_type);
+        const Coordinates c = coordinator_for(ctx, req.key_type, req.key);
         resp.error_code = c.error;
         resp.node_id = c.node_id;
         resp.host = c.host;
@@ -93,7 +99,7 @@ net::Response handle_find_coordinator(RequestContext& ctx) {
         return respond(ctx, resp);
     }
     for (const auto& key : req.coordinator_keys) {
-        const Coordinates c = coordinator_for(ctx, req.key_type);
+        const Coordinates c = coordinator_for(ctx, req.key_type, key);
         auto& out = resp.coordinators.emplace_back();
         out.key = key;
         out.error_code = c.error;
