@@ -1,6 +1,8 @@
 """Consumer groups (classic protocol) with real clients: Kafka 4.1.1's kafka-console-consumer --group and
-kafka-consumer-groups (--list, --describe with lag, --reset-offsets, --delete-offsets, --delete), and
-confluent-kafka consumers sharing a topic's partitions in one group.
+kafka-consumer-groups (--list, --describe with lag, --reset-offsets, --delete-offsets, --delete), confluent-kafka
+consumers and Java KafkaConsumers (range and cooperative-sticky; tests/interop/java GroupConsumers) sharing a
+topic's partitions in one group, committed offsets surviving a restart, and Kafka's offsets formatter reading
+__consumer_offsets.
 
 Every case holds on a single Apache Kafka 4.1 node too: GREGOR_INTEROP_TARGET=apache-kafka.
 """
