@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from clients import DataSet, canonical_line, checksum_of, console_produce
-from kafka_tools import run_kafka_tool, run_tool
+from clients import Checksum, DataSet, _go_client, canonical_line, checksum_of, console_produce
+from kafka_tools import run_command, run_kafka_tool, run_tool
 
 # A short initial delay keeps the tests quick; consumers started together still land in one generation.
 OVERRIDES = {"group.initial.rebalance.delay.ms": "500", "offsets.topic.replication.factor": "1"}
@@ -268,3 +268,22 @@ def test_offsets_formatter_reads_consumer_offsets(gbroker):
     last = commits[-1]
     assert last["key"]["data"]["topic"] == "g-format", last
     assert last["value"]["data"]["offset"] == ds.n, last
+
+
+def franz_group_consume(bs: str, topic: str, group: str, n: int, timeout_s: int) -> Checksum:
+    r = run_command([_go_client(), "group-consume", "-brokers", bs, "-topic", topic, "-group", group,
+                     "-n", str(n), "-timeout", f"{timeout_s}s"], timeout=timeout_s + 60)
+    out = json.loads(r.stdout)
+    return Checksum(out["count"], out["sha256"])
+
+
+def test_franz_go_group_commits(gbroker):
+    bs = gbroker.bootstrap
+    create_topic(bs, "g-franz", 3)
+    ds = DataSet("franz", 300)
+    console_produce(bs, "g-franz", ds)
+    assert franz_group_consume(bs, "g-franz", "g6", ds.n, 60) == unordered(ds)
+    # The commit holds: the group's next member starts past everything.
+    assert franz_group_consume(bs, "g-franz", "g6", 1, 8).count == 0
+    rows = describe_rows(bs, "g6")
+    assert all(row["LAG"] == "0" for row in rows.values()) and len(rows) == 3, rows
