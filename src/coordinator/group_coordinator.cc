@@ -640,6 +640,91 @@ void GroupCoordinator::update_member_and_rebalance(Group& g,
     maybe_prepare_rebalance(g);
 }
 
+GroupCoordinator::Member& GroupCoordinator::rename_member(Group& g,
+                                                          const std::string& from,
+                                                          const std::string& to) {
+    auto node = g.members.extract(from);
+    Member& m = *node.mapped();
+    if (m.awaiting_join) {
+        std::exchange(m.awaiting_join, nullptr)(join_error(errc::fenced_instance_id, m.id));
+    }
+    if (m.awaiting_sync) {
+        std::exchange(m.awaiting_sync, nullptr)(sync_error(errc::fenced_instance_id));
+    }
+    if (g.leader == from) {
+        g.leader = to;
+    }
+    m.id = to;
+    node.key() = to;
+    if (m.instance_id) {
+        g.static_members[*m.instance_id] = to;
+    }
+    auto inserted = g.members.insert(std::move(node));
+    schedule_heartbeat(g, *inserted.position->second);
+    return *inserted.position->second;
+}
+
+// A static member restarted (KIP-345): its new id replaces and fences the old one. A Stable group
+// whose protocol does not change keeps its assignment: no rebalance.
+void GroupCoordinator::replace_static_member(Group& g,
+                                             const std::string& old_id,
+                                             std::string new_id,
+                                             const JoinRequest& req,
+                                             JoinCallback done) {
+    const std::string previous_leader = g.leader;
+    Member& m = rename_member(g, old_id, new_id);
+    if (g.state != GroupState::stable) {
+        if (g.state == GroupState::completing_rebalance) {
+            // The leader may be assigning to the old id: rebalance.
+            m.protocols = req.protocols;
+            m.session_timeout_ms = req.session_timeout_ms;
+            m.rebalance_timeout_ms = req.rebalance_timeout_ms;
+            m.awaiting_join = std::move(done);
+            maybe_prepare_rebalance(g);
+            return;
+        }
+        update_member_and_rebalance(g, m, req, std::move(done));
+        return;
+    }
+    auto old_protocols = std::exchange(m.protocols, req.protocols);
+    const int32_t old_session = std::exchange(m.session_timeout_ms, req.session_timeout_ms);
+    const int32_t old_rebalance = std::exchange(m.rebalance_timeout_ms, req.rebalance_timeout_ms);
+    if (select_protocol(g) != g.protocol_name) {
+        update_member_and_rebalance(g, m, req, std::move(done));
+        return;
+    }
+    if (int16_t error = persist(g.id, {group_metadata_record(g)})) {
+        m.protocols = std::move(old_protocols);
+        m.session_timeout_ms = old_session;
+        m.rebalance_timeout_ms = old_rebalance;
+        rename_member(g, new_id, old_id);
+        JoinResult r = join_error(error);
+        r.generation_id = g.generation;
+        r.protocol_type = g.protocol_type;
+        r.protocol_name = g.protocol_name;
+        r.leader = previous_leader;
+        done(std::move(r));
+        return;
+    }
+    JoinResult r;
+    r.member_id = new_id;
+    r.generation_id = g.generation;
+    r.protocol_type = g.protocol_type;
+    r.protocol_name = g.protocol_name;
+    if (req.supports_skip_assignment) {
+        // JoinGroup v9+: a restarted leader learns the members but must not reassign.
+        const bool leader = g.leader == new_id;
+        r.leader = g.leader;
+        r.skip_assignment = leader;
+        if (leader) {
+            r.members = join_result(g, m).members;
+        }
+    } else {
+        r.leader = previous_leader;  // not this member: older clients then just sync
+    }
+    done(std::move(r));
+}
+
 void GroupCoordinator::join_group(JoinRequest req, JoinCallback done) {
     if (req.group_id.empty()) {
         done(join_error(errc::invalid_group_id, req.member_id));
@@ -684,25 +769,7 @@ void GroupCoordinator::join_group(JoinRequest req, JoinCallback done) {
         if (req.group_instance_id) {
             auto known = g->static_members.find(*req.group_instance_id);
             if (known != g->static_members.end()) {
-                // A static member restarted: the new id replaces (and fences) the old one.
-                auto node = g->members.extract(known->second);
-                Member& m = *node.mapped();
-                if (m.awaiting_join) {
-                    std::exchange(m.awaiting_join,
-                                  nullptr)(join_error(errc::fenced_instance_id, m.id));
-                }
-                if (m.awaiting_sync) {
-                    std::exchange(m.awaiting_sync, nullptr)(sync_error(errc::fenced_instance_id));
-                }
-                if (g->leader == m.id) {
-                    g->leader = id;
-                }
-                m.id = id;
-                node.key() = id;
-                known->second = id;
-                auto inserted = g->members.insert(std::move(node));
-                schedule_heartbeat(*g, *inserted.position->second);
-                update_member_and_rebalance(*g, *inserted.position->second, req, std::move(done));
+                replace_static_member(*g, known->second, std::move(id), req, std::move(done));
                 return;
             }
             add_member_and_rebalance(*g, req, std::move(id), std::move(done));

@@ -57,7 +57,8 @@ struct JoinRequest {
     int32_t rebalance_timeout_ms = 0;
     std::string protocol_type;
     std::vector<Protocol> protocols;
-    bool require_known_member_id = false;  // JoinGroup v4+: MEMBER_ID_REQUIRED round trip
+    bool require_known_member_id = false;   // JoinGroup v4+: MEMBER_ID_REQUIRED round trip
+    bool supports_skip_assignment = false;  // JoinGroup v9+ (KIP-814)
 };
 
 struct JoinedMember {
@@ -74,6 +75,7 @@ struct JoinResult {
     std::string leader;
     std::string member_id;
     std::vector<JoinedMember> members;  // the leader's only
+    bool skip_assignment = false;       // a restarted static leader keeps the assignment
 };
 
 struct SyncRequest {
@@ -220,6 +222,12 @@ private:
                                   const JoinRequest& req,
                                   std::string member_id,
                                   JoinCallback done);
+    Member& rename_member(Group& g, const std::string& from, const std::string& to);
+    void replace_static_member(Group& g,
+                               const std::string& old_id,
+                               std::string new_id,
+                               const JoinRequest& req,
+                               JoinCallback done);
     void update_member_and_rebalance(Group& g,
                                      Member& m,
                                      const JoinRequest& req,

@@ -135,6 +135,7 @@ boost::asio::awaitable<net::Response> handle_join_group(RequestContext& ctx) {
         join.protocols.push_back({std::move(p.name), std::move(p.metadata)});
     }
     join.require_known_member_id = ctx.version >= 4;
+    join.supports_skip_assignment = ctx.version >= 9;
     const int32_t wait =
         std::max(join.rebalance_timeout_ms, join.session_timeout_ms) + kWaitMarginMs;
     auto result = co_await await_controller_result<coordinator::JoinResult>(
@@ -151,6 +152,7 @@ boost::asio::awaitable<net::Response> handle_join_group(RequestContext& ctx) {
                              ? result->protocol_name
                              : std::optional<std::string>(result->protocol_name.value_or(""));
     resp.leader = result->leader;
+    resp.skip_assignment = result->skip_assignment;
     resp.member_id = result->member_id;
     for (auto& m : result->members) {
         auto& out = resp.members.emplace_back();

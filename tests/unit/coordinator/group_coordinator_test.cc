@@ -237,23 +237,51 @@ TEST(GroupCoordinatorTest, LeaveGroupBatchedAndPerMemberErrors) {
     EXPECT_EQ(c.leave_group("nope", {{"x", std::nullopt}}).error, errc::unknown_member_id);
 }
 
-TEST(GroupCoordinatorTest, StaticMemberRejoinFencesTheOldMemberId) {
+TEST(GroupCoordinatorTest, StaticMemberRestartKeepsTheAssignmentAndFencesTheOldId) {
     GroupCoordinator c(test_config());
-    auto r = join_req("");
-    r.group_instance_id = "instance-1";
-    auto f = join(c, r);  // static members skip MEMBER_ID_REQUIRED
-    auto a = get(f);
-    ASSERT_EQ(a.error, 0);
-    auto sa = sync(c, a.member_id, 1);
-    ASSERT_EQ(get(sa).error, 0);
+    auto leader_req = join_req("");
+    leader_req.group_instance_id = "leader";
+    auto follower_req = join_req("");
+    follower_req.group_instance_id = "follower";
+    auto fl = join(c, leader_req);  // static members skip MEMBER_ID_REQUIRED
+    auto leader = get(fl);
+    ASSERT_EQ(leader.error, 0);
+    auto sl = sync(c, leader.member_id, 1);
+    ASSERT_EQ(get(sl).error, 0);
+    auto ff = join(c, follower_req);
+    auto fl2 = join(c, join_req(leader.member_id));
+    auto follower = get(ff);
+    ASSERT_EQ(get(fl2).error, 0);
+    ASSERT_EQ(follower.generation_id, 2);
+    auto sf = sync(c, follower.member_id, 2);
+    auto sl2 = sync(c, leader.member_id, 2, {{follower.member_id, Bytes{7}}});
+    ASSERT_EQ(get(sl2).error, 0);
+    ASSERT_EQ(get(sf).assignment, Bytes{7});
 
-    auto f2 = join(c, r);  // the same instance restarted, without its old id
-    auto a2 = get(f2);
-    ASSERT_EQ(a2.error, 0);
-    EXPECT_NE(a2.member_id, a.member_id);
-    EXPECT_EQ(c.heartbeat("g", a.member_id, std::string("instance-1"), a2.generation_id),
+    // The follower restarts without its old id: same generation, no rebalance, same assignment.
+    auto fr = join(c, follower_req);
+    auto restarted = get(fr);
+    ASSERT_EQ(restarted.error, 0);
+    EXPECT_NE(restarted.member_id, follower.member_id);
+    EXPECT_EQ(restarted.generation_id, 2);
+    EXPECT_EQ(restarted.leader, leader.member_id);
+    EXPECT_FALSE(restarted.skip_assignment);
+    EXPECT_EQ(c.describe_group("g").state, "Stable");
+    auto sr = sync(c, restarted.member_id, 2);
+    EXPECT_EQ(get(sr).assignment, Bytes{7});
+    EXPECT_EQ(c.heartbeat("g", follower.member_id, std::string("follower"), 2),
               errc::fenced_instance_id);
-    EXPECT_EQ(c.describe_group("g").members.size(), 1u);
+    EXPECT_EQ(c.heartbeat("g", restarted.member_id, std::string("follower"), 2), 0);
+
+    // The leader restarts with JoinGroup v9: it gets the members but must skip the assignment.
+    leader_req.supports_skip_assignment = true;
+    auto lr = join(c, leader_req);
+    auto leader2 = get(lr);
+    ASSERT_EQ(leader2.error, 0);
+    EXPECT_EQ(leader2.leader, leader2.member_id);
+    EXPECT_TRUE(leader2.skip_assignment);
+    EXPECT_EQ(leader2.members.size(), 2u);
+    EXPECT_EQ(c.describe_group("g").members.size(), 2u);
 }
 
 TEST(GroupCoordinatorTest, OffsetCommitChecksAndSimpleCommits) {
