@@ -140,6 +140,8 @@ coordinator::CoordinatorConfig coordinator_config(const Config& config) {
     c.max_size = config.get_int("group.max.size");
     c.offset_metadata_max_bytes = config.get_int("offset.metadata.max.bytes");
     c.max_groups = static_cast<size_t>(config.get_int("gregor.groups.max"));
+    c.offsets_retention_ms = int64_t{config.get_int("offsets.retention.minutes")} * 60 * 1000;
+    c.retention_check_interval_ms = config.get_long("offsets.retention.check.interval.ms");
     return c;
 }
 

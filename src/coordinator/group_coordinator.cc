@@ -60,7 +60,7 @@ struct GroupCoordinator::Group {
     std::optional<std::string> protocol_type;
     std::optional<std::string> protocol_name;
     std::string leader;
-    // Insertion order matters for the next leader, so members keep a join sequence too.
+    int64_t empty_since_ms = 0;  // wall clock; offsets expire counting from it (KIP-211)
     std::map<std::string, std::unique_ptr<Member>> members;
     std::map<std::string, std::string> static_members;  // group.instance.id -> member id
     std::set<std::string> pending;                      // MEMBER_ID_REQUIRED, not yet rejoined
@@ -143,7 +143,68 @@ constexpr int16_t kGroupMetadataValueVersion = 3;
 
 GroupCoordinator::GroupCoordinator(CoordinatorConfig config) : config_(config) {
     work_.emplace(io_.get_executor());
+    expiry_timer_ = std::make_unique<asio::steady_timer>(io_);
+    schedule_expiry();
     thread_ = std::thread([this] { io_.run(); });
+}
+
+void GroupCoordinator::schedule_expiry() {
+    expiry_timer_->expires_after(std::chrono::milliseconds(config_.retention_check_interval_ms));
+    expiry_timer_->async_wait([this](boost::system::error_code ec) {
+        if (!ec) {
+            expire_offsets(wall_clock_ms());
+            schedule_expiry();
+        }
+    });
+}
+
+size_t GroupCoordinator::expire_offsets(int64_t now_ms) {
+    std::lock_guard lock(mu_);
+    size_t expired = 0;
+    std::vector<std::string> dead;
+    for (auto& [id, g] : groups_) {
+        if (g->state != GroupState::empty) {
+            continue;  // a live group keeps its offsets
+        }
+        auto it = offsets_.find(id);
+        std::vector<GroupStore::Record> tombstones;
+        std::vector<TopicPartitionKey> gone;
+        if (it != offsets_.end()) {
+            for (const auto& [tp, c] : it->second) {
+                // A group that had members counts from when it became empty; a group that only
+                // ever took simple commits counts from each commit.
+                const int64_t base = g->protocol_type ? g->empty_since_ms : c.commit_timestamp_ms;
+                if (now_ms - base >= config_.offsets_retention_ms) {
+                    tombstones.push_back(
+                        offset_commit_record(id, tp.first, tp.second, std::nullopt));
+                    gone.push_back(tp);
+                }
+            }
+        }
+        const bool no_offsets_left = it == offsets_.end() || gone.size() == it->second.size();
+        if (no_offsets_left && g->pending.empty()) {
+            auto metadata = group_metadata_record(*g);
+            metadata.value.reset();
+            tombstones.push_back(std::move(metadata));
+        }
+        if (tombstones.empty() || persist(id, tombstones) != 0) {
+            continue;  // tried again at the next check
+        }
+        for (const auto& tp : gone) {
+            it->second.erase(tp);
+        }
+        expired += gone.size();
+        if (it != offsets_.end() && it->second.empty()) {
+            offsets_.erase(it);
+        }
+        if (no_offsets_left && g->pending.empty()) {
+            dead.push_back(id);
+        }
+    }
+    for (const auto& id : dead) {
+        groups_.erase(id);
+    }
+    return expired;
 }
 
 GroupCoordinator::~GroupCoordinator() {
@@ -152,6 +213,7 @@ GroupCoordinator::~GroupCoordinator() {
     if (thread_.joinable()) {
         thread_.join();
     }
+    expiry_timer_.reset();
     // Timers go before the io_context they were made on.
     std::lock_guard lock(mu_);
     groups_.clear();
@@ -165,7 +227,8 @@ GroupStore::Record GroupCoordinator::group_metadata_record(const Group& g) const
     value.generation = g.generation;
     value.protocol = g.protocol_name;
     value.leader = g.leader.empty() ? std::nullopt : std::optional<std::string>(g.leader);
-    value.current_state_timestamp = wall_clock_ms();
+    value.current_state_timestamp =
+        g.state == GroupState::empty ? g.empty_since_ms : wall_clock_ms();
     for (const auto& [id, m] : g.members) {
         auto& out = value.members.emplace_back();
         out.member_id = id;
@@ -265,6 +328,9 @@ void GroupCoordinator::replay(std::span<const uint8_t> key,
     // The group comes back Empty at its generation: members that were in it rejoin (their ids
     // are unknown now, so they get new ones), as after Kafka expires a loaded member.
     g->generation = v.generation;
+    if (v.current_state_timestamp >= 0) {
+        g->empty_since_ms = v.current_state_timestamp;
+    }
     if (!v.protocol_type.empty()) {
         g->protocol_type = v.protocol_type;
     }
@@ -286,6 +352,7 @@ GroupCoordinator::Group* GroupCoordinator::get_or_create_group(const std::string
     }
     auto g = std::make_unique<Group>();
     g->id = id;
+    g->empty_since_ms = wall_clock_ms();
     g->join_timer = std::make_unique<asio::steady_timer>(io_);
     auto* raw = g.get();
     groups_.emplace(id, std::move(g));
@@ -524,6 +591,7 @@ void GroupCoordinator::complete_join(Group& g) {
         g.protocol_name.reset();
         g.leader.clear();
         g.state = GroupState::empty;
+        g.empty_since_ms = wall_clock_ms();
         persist(g.id, {group_metadata_record(g)});
         return;
     }

@@ -37,6 +37,8 @@ struct CoordinatorConfig {
     int32_t max_size = 2147483647;              // group.max.size
     int32_t offset_metadata_max_bytes = 4096;   // offset.metadata.max.bytes
     size_t max_groups = 100000;                 // bounds the group map (gregor.groups.max)
+    int64_t offsets_retention_ms = 7LL * 24 * 3600 * 1000;  // offsets.retention.minutes
+    int64_t retention_check_interval_ms = 600000;           // offsets.retention.check.interval.ms
 };
 
 enum class GroupState { empty, preparing_rebalance, completing_rebalance, stable, dead };
@@ -208,6 +210,11 @@ public:
                            const std::vector<TopicPartitionKey>& partitions,
                            std::vector<int16_t>& partition_errors);
 
+    // Expires the offsets of empty groups older than offsets.retention.minutes (and then the
+    // groups themselves, when nothing is left), as Kafka's periodic cleanup does; runs every
+    // offsets.retention.check.interval.ms. Returns how many offsets expired.
+    size_t expire_offsets(int64_t now_ms);
+
     GroupDescription describe_group(const std::string& group_id);
     std::vector<GroupListing> list_groups();
     int16_t delete_group(const std::string& group_id);
@@ -246,6 +253,7 @@ private:
                        uint64_t epoch,
                        int32_t remaining_ms,
                        bool initial);
+    void schedule_expiry();
     void schedule_sync_timer(Group& g);
     void on_sync_timer(const std::string& group_id, uint64_t epoch);
     void schedule_pending_expiry(Group& g, const std::string& member_id, int32_t timeout_ms);
@@ -264,6 +272,7 @@ private:
     std::map<std::string, std::unique_ptr<Group>> groups_;
     std::map<std::string, std::map<TopicPartitionKey, CommittedOffset>> offsets_;
     uint64_t next_id_ = 0;
+    std::unique_ptr<boost::asio::steady_timer> expiry_timer_;
     std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
     std::thread thread_;
 };

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+
 namespace gregor::coordinator {
 namespace {
 
@@ -93,6 +95,46 @@ TEST(OffsetsRecordsTest, AFailedAppendCommitsNothing) {
     auto errors = c.commit_offsets(commit, error);
     EXPECT_EQ(errors, std::vector<int16_t>{protocol::error::not_coordinator});
     EXPECT_TRUE(c.fetch_offsets("g", std::nullopt).empty());
+}
+
+}  // namespace
+}  // namespace gregor::coordinator
+
+namespace gregor::coordinator {
+namespace {
+
+TEST(OffsetExpiryTest, EmptyGroupsLoseOffsetsAfterTheRetentionThenDisappear) {
+    CoordinatorConfig config;
+    config.offsets_retention_ms = 1000;
+    config.min_session_timeout_ms = 10;
+    MemoryStore store;
+    GroupCoordinator c(config);
+    c.set_store(&store);
+    const int64_t t0 = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+    OffsetCommitRequestData commit;
+    commit.group_id = "simple";
+    commit.offsets.push_back({"t", 0, {10, -1, std::nullopt, t0}});
+    commit.offsets.push_back({"t", 1, {11, -1, std::nullopt, t0 + 5000}});
+    int16_t error = -1;
+    c.commit_offsets(commit, error);
+    ASSERT_EQ(error, 0);
+
+    EXPECT_EQ(c.expire_offsets(t0 + 500), 0u);
+    // A simple group's offsets expire one by one, from their commit time.
+    EXPECT_EQ(c.expire_offsets(t0 + 1000), 1u);
+    EXPECT_EQ(c.fetch_offsets("simple", std::nullopt).size(), 1u);
+    EXPECT_EQ(c.list_groups().size(), 1u);
+    EXPECT_EQ(c.expire_offsets(t0 + 6000), 1u);
+    EXPECT_TRUE(c.fetch_offsets("simple", std::nullopt).empty());
+    EXPECT_TRUE(c.list_groups().empty());  // nothing left: the group goes too
+
+    // The tombstones replay to the same result.
+    GroupCoordinator loaded(CoordinatorConfig{});
+    replay_all(loaded, store);
+    EXPECT_TRUE(loaded.fetch_offsets("simple", std::nullopt).empty());
+    EXPECT_TRUE(loaded.list_groups().empty());
 }
 
 }  // namespace
