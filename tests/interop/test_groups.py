@@ -9,12 +9,13 @@ Every case holds on a single Apache Kafka 4.1 node too: GREGOR_INTEROP_TARGET=ap
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 
 import pytest
 
-from clients import Checksum, DataSet, _go_client, canonical_line, checksum_of, console_produce
+from clients import NODE_DIR, Checksum, DataSet, _go_client, canonical_line, checksum_of, console_produce
 from kafka_tools import run_command, run_kafka_tool, run_tool
 
 # A short initial delay keeps the tests quick; consumers started together still land in one generation.
@@ -286,4 +287,24 @@ def test_franz_go_group_commits(gbroker):
     # The commit holds: the group's next member starts past everything.
     assert franz_group_consume(bs, "g-franz", "g6", 1, 8).count == 0
     rows = describe_rows(bs, "g6")
+    assert all(row["LAG"] == "0" for row in rows.values()) and len(rows) == 3, rows
+
+
+def kafkajs_group_consume(bs: str, topic: str, group: str, n: int, timeout_s: int) -> Checksum:
+    node = shutil.which("node")
+    assert node and (NODE_DIR / "node_modules" / "kafkajs").is_dir(), "node or kafkajs missing: scripts/setup-clients"
+    r = run_command([node, NODE_DIR / "group-consume.js", "--brokers", bs, "--topic", topic, "--group", group,
+                     "--n", n, "--timeout", timeout_s * 1000], timeout=timeout_s + 60, cwd=NODE_DIR)
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    return Checksum(out["count"], out["sha256"])
+
+
+def test_kafkajs_group_commits(gbroker):
+    bs = gbroker.bootstrap
+    create_topic(bs, "g-kafkajs", 3)
+    ds = DataSet("kafkajs", 300)
+    console_produce(bs, "g-kafkajs", ds)
+    assert kafkajs_group_consume(bs, "g-kafkajs", "g7", ds.n, 60) == unordered(ds)
+    assert kafkajs_group_consume(bs, "g-kafkajs", "g7", 1, 8).count == 0
+    rows = describe_rows(bs, "g7")
     assert all(row["LAG"] == "0" for row in rows.values()) and len(rows) == 3, rows

@@ -15,13 +15,14 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Runs COUNT KafkaConsumers (one thread each, started STAGGER_MS apart so the group rebalances as
  * they arrive) in one classic group on TOPIC until EXPECTED records were read and nothing more came
  * for two seconds, or TIMEOUT_MS passed. Each consumer commits synchronously when partitions are
- * revoked and when it stops, so a record is read exactly once across the group. Prints one JSON
+ * revoked and when it stops (one after another), so a record is read exactly once across the group. Prints one JSON
  * object: {"records": N, "distinct": D, "perConsumer": [n, ...], "assignedConsumers": K,
  * "errors": E}.
  *
@@ -64,12 +65,13 @@ public final class GroupConsumers {
         final AtomicLong total = new AtomicLong();
         final AtomicLong lastRecordAt = new AtomicLong(System.currentTimeMillis());
         final AtomicLong errors = new AtomicLong();
-        final AtomicBoolean stop = new AtomicBoolean(false);
+        final AtomicBoolean[] stop = new AtomicBoolean[count];
         final long[] perConsumer = new long[count];
         final boolean[] assigned = new boolean[count];
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             final int idx = i;
+            stop[idx] = new AtomicBoolean(false);
             Thread t = new Thread(() -> {
                 Properties p = new Properties();
                 p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -93,13 +95,18 @@ public final class GroupConsumers {
                         }
 
                         @Override
+                        public void onPartitionsLost(Collection<TopicPartition> parts) {
+                            // Lost partitions may already be someone else's: nothing to commit.
+                        }
+
+                        @Override
                         public void onPartitionsAssigned(Collection<TopicPartition> parts) {
                             if (!parts.isEmpty()) {
                                 assigned[idx] = true;
                             }
                         }
                     });
-                    while (!stop.get()) {
+                    while (!stop[idx].get()) {
                         for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                             distinct.add(r.topic() + "/" + r.key() + "/" + r.value());
                             total.incrementAndGet();
@@ -107,7 +114,15 @@ public final class GroupConsumers {
                             lastRecordAt.set(System.currentTimeMillis());
                         }
                     }
-                    c.commitSync();
+                    // A rebalance another member started may be under way: finish it, then commit.
+                    while (true) {
+                        try {
+                            c.commitSync();
+                            break;
+                        } catch (RebalanceInProgressException e) {
+                            c.poll(Duration.ofMillis(100));
+                        }
+                    }
                 } catch (Exception e) {
                     errors.incrementAndGet();
                     e.printStackTrace();
@@ -124,9 +139,10 @@ public final class GroupConsumers {
             }
             Thread.sleep(100);
         }
-        stop.set(true);
-        for (Thread t : threads) {
-            t.join(30000);
+        // One at a time, so each leave is an ordinary rebalance for the members still polling.
+        for (int i = 0; i < count; i++) {
+            stop[i].set(true);
+            threads.get(i).join(30000);
         }
         int assignedConsumers = 0;
         StringBuilder per = new StringBuilder();
