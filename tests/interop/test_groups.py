@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import struct
 import threading
 import time
 
 import pytest
 
 from clients import NODE_DIR, Checksum, DataSet, _go_client, canonical_line, checksum_of, console_produce
+from kafka_rpc import KafkaConnection, carray, cbytes, cstr, error_name
 from kafka_tools import run_command, run_kafka_tool, run_tool
 
 # A short initial delay keeps the tests quick; consumers started together still land in one generation.
@@ -308,3 +310,53 @@ def test_kafkajs_group_commits(gbroker):
     assert kafkajs_group_consume(bs, "g-kafkajs", "g7", 1, 8).count == 0
     rows = describe_rows(bs, "g7")
     assert all(row["LAG"] == "0" for row in rows.values()) and len(rows) == 3, rows
+
+
+UNKNOWN_MEMBER_ID, INVALID_SESSION_TIMEOUT, MEMBER_ID_REQUIRED = 25, 26, 79
+
+
+def find_coordinators(c: KafkaConnection, keys: list[str]) -> list[tuple]:
+    """FindCoordinator v4 (batched keys, GROUP): [(key, node_id, host, port, error)]."""
+    r = c.call(10, 4, b"\x00" + carray([cstr(k) for k in keys]) + b"\x00")
+    r.i32()  # throttle
+    out = []
+    for _ in range(r.carray_len()):
+        key, node, host, port, err = r.cstr(), r.i32(), r.cstr(), r.i32(), r.i16()
+        r.cstr()
+        r.tags()
+        out.append((key, node, host, port, err))
+    return out
+
+
+def join_group_v6(c: KafkaConnection, group: str, member_id: str, session_ms: int = 10000) -> tuple:
+    """JoinGroup v6: (error, generation, member_id)."""
+    protocol = cstr("range") + cbytes(b"\x00\x00") + b"\x00"
+    body = (cstr(group) + struct.pack(">ii", session_ms, 10000) + cstr(member_id) + cstr(None) + cstr("consumer")
+            + carray([protocol]) + b"\x00")
+    r = c.call(11, 6, body)
+    r.i32()
+    err, generation = r.i16(), r.i32()
+    r.cstr()  # protocol name
+    r.cstr()  # leader
+    return err, generation, r.cstr()
+
+
+def test_raw_find_coordinator_and_member_id_required(gbroker):
+    with KafkaConnection(gbroker.host, gbroker.port) as c:
+        deadline = time.monotonic() + 30
+        while True:  # COORDINATOR_NOT_AVAILABLE until __consumer_offsets exists
+            found = find_coordinators(c, ["raw-a", "raw-b"])
+            if all(f[4] == 0 for f in found) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert [f[0] for f in found] == ["raw-a", "raw-b"], found
+        assert all(f[4] == 0 and f[1] == gbroker.node_id and f[3] == gbroker.port for f in found), found
+
+        err, _, member = join_group_v6(c, "raw-a", "", session_ms=1)
+        assert err == INVALID_SESSION_TIMEOUT, error_name(err)
+        err, _, member = join_group_v6(c, "raw-a", "")
+        assert err == MEMBER_ID_REQUIRED and member, (error_name(err), member)
+        err, generation, joined = join_group_v6(c, "raw-a", member)
+        assert (err, generation, joined) == (0, 1, member)
+        err, _, _ = join_group_v6(c, "raw-a", "not-a-member")
+        assert err == UNKNOWN_MEMBER_ID, error_name(err)
