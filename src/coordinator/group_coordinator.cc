@@ -577,14 +577,28 @@ void GroupCoordinator::complete_join(Group& g) {
     ++g.join_epoch;  // the join timer, if still pending, is void
     g.join_timer->cancel();
     g.initial_delay = false;
+    // Members that did not rejoin leave, but static ones stay (KIP-345: a restarting instance
+    // keeps its place until its session times out) as long as someone rejoined.
+    const bool any_joined = std::any_of(g.members.begin(), g.members.end(), [](const auto& m) {
+        return bool(m.second->awaiting_join);
+    });
     std::vector<std::string> gone;
     for (const auto& [id, m] : g.members) {
-        if (!m->awaiting_join) {
+        if (!m->awaiting_join && (!m->instance_id || !any_joined)) {
             gone.push_back(id);
         }
     }
     for (const auto& id : gone) {
         remove_member(g, id, errc::unknown_member_id);
+    }
+    if (auto leader = g.members.find(g.leader);
+        leader != g.members.end() && !leader->second->awaiting_join) {
+        for (const auto& [id, m] : g.members) {
+            if (m->awaiting_join) {
+                g.leader = id;  // the leader must be a member that joined this generation
+                break;
+            }
+        }
     }
     ++g.generation;
     if (g.members.empty()) {
@@ -598,8 +612,9 @@ void GroupCoordinator::complete_join(Group& g) {
     g.protocol_name = select_protocol(g);
     g.state = GroupState::completing_rebalance;
     for (auto& [id, m] : g.members) {
-        auto done = std::exchange(m->awaiting_join, nullptr);
-        done(join_result(g, *m));
+        if (auto done = std::exchange(m->awaiting_join, nullptr)) {
+            done(join_result(g, *m));
+        }
         schedule_heartbeat(g, *m);
     }
     schedule_sync_timer(g);

@@ -284,6 +284,27 @@ TEST(GroupCoordinatorTest, StaticMemberRestartKeepsTheAssignmentAndFencesTheOldI
     EXPECT_EQ(c.describe_group("g").members.size(), 2u);
 }
 
+TEST(GroupCoordinatorTest, StaticMembersThatDoNotRejoinKeepTheirPlace) {
+    GroupCoordinator c(test_config());
+    auto a = join_req("", {"range"}, 10000, 200);
+    a.group_instance_id = "a";
+    auto fa = join(c, a);
+    auto ja = get(fa);
+    ASSERT_EQ(ja.error, 0);
+    auto sa = sync(c, ja.member_id, 1);
+    ASSERT_EQ(get(sa).error, 0);
+    auto b = join_req("", {"range"}, 10000, 200);
+    b.require_known_member_id = false;
+    auto fb = join(c, b);
+    // A (static) never rejoins: after the rebalance timeout B leads generation 2 and A stays.
+    auto jb = get(fb);
+    ASSERT_EQ(jb.error, 0);
+    EXPECT_EQ(jb.generation_id, 2);
+    EXPECT_EQ(jb.leader, jb.member_id);
+    EXPECT_EQ(jb.members.size(), 2u);
+    EXPECT_EQ(c.heartbeat("g", ja.member_id, std::string("a"), 2), 0);
+}
+
 TEST(GroupCoordinatorTest, OffsetCommitChecksAndSimpleCommits) {
     GroupCoordinator c(test_config());
     OffsetCommitRequestData simple;
