@@ -2,6 +2,7 @@
 
 #include "gregor/broker/config_describe.h"
 #include "gregor/broker/meta_properties.h"
+#include "gregor/broker/offsets_topic.h"
 #include "gregor/broker/producer_ids.h"
 #include "gregor/common/logging.h"
 
@@ -129,6 +130,19 @@ controller::ConfigSchema config_schema() {
         return std::nullopt;
     };
     return schema;
+}
+
+coordinator::CoordinatorConfig coordinator_config(const Config& config) {
+    coordinator::CoordinatorConfig c;
+    c.initial_rebalance_delay_ms = config.get_int("group.initial.rebalance.delay.ms");
+    c.min_session_timeout_ms = config.get_int("group.min.session.timeout.ms");
+    c.max_session_timeout_ms = config.get_int("group.max.session.timeout.ms");
+    c.max_size = config.get_int("group.max.size");
+    c.offset_metadata_max_bytes = config.get_int("offset.metadata.max.bytes");
+    c.max_groups = static_cast<size_t>(config.get_int("gregor.groups.max"));
+    c.offsets_retention_ms = int64_t{config.get_int("offsets.retention.minutes")} * 60 * 1000;
+    c.retention_check_interval_ms = config.get_long("offsets.retention.check.interval.ms");
+    return c;
 }
 
 }  // namespace
@@ -365,6 +379,12 @@ result<std::vector<net::BoundListener>, std::string> Broker::start() {
     cleaner_->start();
     log->info("loaded {} partition logs ({} bytes) in {} ms", loaded->logs_loaded, loaded->bytes,
               loaded->millis);
+    groups_ = std::make_unique<coordinator::GroupCoordinator>(coordinator_config(config_));
+    offsets_store_ = std::make_unique<OffsetsTopicStore>(state_);
+    groups_->set_store(offsets_store_.get());
+    // Requests wait for `ready`, so the groups are whole before anyone asks.
+    log->info("replayed {} records of {}", load_offsets_topic(*logs_, *groups_), kOffsetsTopic);
+    state_.groups = groups_.get();
     auto controller_ready = start_controller();
     if (!controller_ready) {
         return unexpected<std::string>(controller_ready.error());
@@ -401,6 +421,8 @@ void Broker::stop() {
         server_->stop();
     }
     state_.producer_ids.store(nullptr, std::memory_order_release);
+    state_.groups = nullptr;
+    groups_.reset();  // after the server: no handler calls in any more
     if (controller_) {
         state_.controller.store(nullptr, std::memory_order_release);
         controller_->stop();

@@ -534,6 +534,8 @@ std::vector<Row> definition_rows(const char* cores) {
          "How often expired offsets are looked for.", K},
         {"offsets.commit.timeout.ms", I, "5000", at_least(1), HIGH, RO,
          "How long an offset commit waits for replication.", K},
+        {"offset.metadata.max.bytes", I, "4096", none(), HIGH, RO,
+         "Largest metadata string an offset commit may carry.", K},
         {"group.initial.rebalance.delay.ms", I, "3000", none(), MED, RO,
          "Wait for more members before the first rebalance of a new classic group.", K},
         {"group.min.session.timeout.ms", I, "6000", none(), MED, RO,
@@ -575,6 +577,8 @@ std::vector<Row> definition_rows(const char* cores) {
          "Operations parked waiting on partitions (long-poll fetches, acks=all produces); past "
          "it a request is answered at once instead of waiting.",
          G},
+        {"gregor.groups.max", I, "100000", at_least(1), LOW, RO,
+         "Most groups (with members or committed offsets) this coordinator holds.", G},
         {"gregor.admin.http.port", I, "9644", between(-1, 65535), MED, RO,
          "Port of the admin HTTP server (/metrics for Prometheus, health); 0 = any free port, "
          "-1 = disabled.",

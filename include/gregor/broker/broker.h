@@ -9,6 +9,7 @@
 #include "gregor/broker/request_context.h"
 #include "gregor/common/result.h"
 #include "gregor/controller/quorum_controller.h"
+#include "gregor/coordinator/group_coordinator.h"
 #include "gregor/net/server.h"
 #include "gregor/replication/fetch_session.h"
 #include "gregor/replication/replica_manager.h"
@@ -64,6 +65,8 @@ private:
     std::unique_ptr<replication::FetchSessionCache> fetch_sessions_;
     std::unique_ptr<controller::QuorumController> controller_;
     std::unique_ptr<ProducerIdManager> producer_ids_;            // asks controller_ for blocks
+    std::unique_ptr<coordinator::GroupStore> offsets_store_;     // __consumer_offsets appends
+    std::unique_ptr<coordinator::GroupCoordinator> groups_;      // after the store it writes to
     std::shared_ptr<const metadata::MetadataImage> last_image_;  // what on_image saw last
     KafkaDispatcher dispatcher_;
     std::unique_ptr<net::Server> server_;

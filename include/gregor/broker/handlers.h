@@ -61,6 +61,21 @@ boost::asio::awaitable<net::Response> handle_create_partitions(RequestContext& c
 net::Response handle_init_producer_id(RequestContext& ctx);
 net::Response handle_describe_producers(RequestContext& ctx);
 
+// Group family (handlers/groups.cc): the classic group coordinator; joins and syncs wait for
+// the rebalance.
+net::Response handle_find_coordinator(RequestContext& ctx);
+boost::asio::awaitable<net::Response> handle_join_group(RequestContext& ctx);
+boost::asio::awaitable<net::Response> handle_sync_group(RequestContext& ctx);
+net::Response handle_heartbeat(RequestContext& ctx);
+net::Response handle_leave_group(RequestContext& ctx);
+net::Response handle_list_groups(RequestContext& ctx);
+net::Response handle_describe_groups(RequestContext& ctx);
+net::Response handle_delete_groups(RequestContext& ctx);
+// Group offsets (handlers/group_offsets.cc).
+net::Response handle_offset_commit(RequestContext& ctx);
+net::Response handle_offset_fetch(RequestContext& ctx);
+net::Response handle_offset_delete(RequestContext& ctx);
+
 // ApiVersions for a version we do not know: v0 body, UNSUPPORTED_VERSION, our ranges (KIP-511).
 net::Response api_versions_unsupported(int32_t correlation_id);
 

@@ -21,6 +21,9 @@ class QuorumController;
 namespace gregor::storage {
 class LogManager;
 }
+namespace gregor::coordinator {
+class GroupCoordinator;
+}
 namespace gregor::replication {
 class ReplicaManager;
 class FetchSessionCache;
@@ -51,6 +54,8 @@ struct BrokerState {
     replication::FetchSessionCache* fetch_sessions = nullptr;
     // Producer ids for InitProducerId; nullptr until the controller is up.
     std::atomic<ProducerIdManager*> producer_ids{nullptr};
+    // The classic group coordinator; set before the listeners open, valid until stop.
+    coordinator::GroupCoordinator* groups = nullptr;
 };
 
 struct RequestContext {

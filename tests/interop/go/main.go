@@ -2,12 +2,16 @@
 //
 //	kgoclient produce -brokers B -topic T -partition P -n N -src NAME [-start I] [-compression none|gzip|snappy|lz4|zstd]
 //	kgoclient consume -brokers B -topic T -partition P -n N [-offset O] [-timeout 60s]
+//	kgoclient group-consume -brokers B -topic T -group G -n N [-timeout 60s]
 //
 // produce writes records start..start+n-1 of the shared interop data set (tests/interop/dataset.py) to one
 // partition, idempotent (franz-go's default), acks=all, and prints {"produced":N}.
 // consume reads exactly n records of one partition from offset O by explicit assignment (no group) and prints
 // {"count":N,"sha256":"...","first_offset":X,"last_offset":Y}: the checksum is over the canonical lines
 // "key\tvalue\th1=v1,h2=v2\n" in offset order, the same as dataset.py computes.
+// group-consume joins group G (subscribed to T, from the earliest offset when the group has none), reads up to n
+// records or until the timeout, commits and leaves; it prints {"count":N,"sha256":"..."} with the checksum over
+// the canonical lines sorted (a group reads its partitions interleaved).
 package main
 
 import (
@@ -18,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -176,6 +181,56 @@ func consume(args []string) {
 		"first_offset": first, "last_offset": last})
 }
 
+func groupConsume(args []string) {
+	fs := flag.NewFlagSet("group-consume", flag.ExitOnError)
+	brokers := fs.String("brokers", "127.0.0.1:9092", "bootstrap servers")
+	topic := fs.String("topic", "", "topic")
+	group := fs.String("group", "", "consumer group")
+	n := fs.Int("n", 1000, "records to read at most")
+	timeout := fs.Duration("timeout", 60*time.Second, "stop reading after this long")
+	_ = fs.Parse(args)
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(strings.Split(*brokers, ",")...),
+		kgo.ConsumerGroup(*group),
+		kgo.ConsumeTopics(*topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+		kgo.AutoCommitMarks(), // only what was read, never records polled past n
+		kgo.FetchMaxWait(500*time.Millisecond),
+	)
+	if err != nil {
+		die("client: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	var lines []string
+	for len(lines) < *n && ctx.Err() == nil {
+		fetches := cl.PollFetches(ctx)
+		fetches.EachError(func(t string, p int32, err error) {
+			if ctx.Err() == nil {
+				die("fetch %s/%d: %v", t, p, err)
+			}
+		})
+		fetches.EachRecord(func(r *kgo.Record) {
+			if len(lines) < *n {
+				lines = append(lines, canonicalLine(r))
+				cl.MarkCommitRecords(r)
+			}
+		})
+	}
+	commitCtx, commitCancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer commitCancel()
+	if err := cl.CommitMarkedOffsets(commitCtx); err != nil {
+		die("commit: %v", err)
+	}
+	cl.Close() // leaves the group
+	sort.Strings(lines)
+	sum := sha256.New()
+	for _, l := range lines {
+		sum.Write([]byte(l))
+	}
+	printJSON(map[string]any{"count": len(lines), "sha256": hex.EncodeToString(sum.Sum(nil))})
+}
+
 func main() {
 	if len(os.Args) < 2 {
 		die("usage: kgoclient produce|consume [flags]")
@@ -185,6 +240,8 @@ func main() {
 		produce(os.Args[2:])
 	case "consume":
 		consume(os.Args[2:])
+	case "group-consume":
+		groupConsume(os.Args[2:])
 	default:
 		die("unknown command %q", os.Args[1])
 	}
