@@ -362,6 +362,10 @@ class Bench:
         startup = b.start()
         self.metric("startup (s, empty log dir)", "s").samples[cls.name].append(startup)
         try:
+            if self.a.warmup_bytes:  # untimed: lets Kafka's JIT compile the produce path before it is measured
+                t = self.new_topic(b, 1)
+                loadgen("produce", "-brokers", b.bootstrap, "-topic", t, "-record-size", 1024, "-bytes",
+                        self.a.warmup_bytes, "-acks", "all")
             for case in produce:
                 m = self.metric(case.name, "MB/s", ">=1.5")
                 for run in range(self.a.runs):
@@ -487,6 +491,8 @@ def main() -> int:
                     help="bytes on disk for consume/recovery/CPU (default 1G, --smoke 16M)")
     ap.add_argument("--produce-bytes", type=parse_size, default=None,
                     help="payload per produce-throughput run (default 256M, --smoke 4M)")
+    ap.add_argument("--warmup-bytes", type=parse_size, default=None,
+                    help="untimed produce at the start of the main session (default 64M, --smoke 0)")
     ap.add_argument("--e2e-rate", type=float, default=None, help="offered load for latency, MB/s (default 20)")
     ap.add_argument("--e2e-seconds", type=float, default=None, help="latency run length (default 20, --smoke 3)")
     ap.add_argument("--brokers", default="kafka,gregor", help="which brokers (kafka,gregor)")
@@ -502,6 +508,7 @@ def main() -> int:
     a.runs = a.runs or (1 if smoke else 3)
     a.size = a.size or (16 << 20 if smoke else 1 << 30)
     a.produce_bytes = a.produce_bytes or (4 << 20 if smoke else 256 << 20)
+    a.warmup_bytes = (0 if smoke else 64 << 20) if a.warmup_bytes is None else a.warmup_bytes
     a.e2e_rate = a.e2e_rate or (5 if smoke else 20)
     a.e2e_seconds = a.e2e_seconds or (3 if smoke else 20)
     a.produce_cases = SMOKE_PRODUCE if smoke else ALL_PRODUCE
