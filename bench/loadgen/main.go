@@ -49,7 +49,9 @@ func printJSON(v any) {
 }
 
 func newClient(brokers string, opts ...kgo.Opt) *kgo.Client {
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers)}, opts...)...)
+	// MetadataMinAge: refresh soon after a leadership error, as the Java producer does (franz-go waits 5 s).
+	base := []kgo.Opt{kgo.SeedBrokers(brokers), kgo.MetadataMinAge(250 * time.Millisecond)}
+	cl, err := kgo.NewClient(append(base, opts...)...)
 	if err != nil {
 		die("client: %v", err)
 	}
@@ -100,7 +102,7 @@ func create(args []string) {
 					ready = false
 				}
 			}
-			if ready {
+			if ready && partitionsServe(ctx, cl, *topic, *partitions) {
 				break
 			}
 		}
@@ -110,6 +112,39 @@ func create(args []string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	printJSON(map[string]any{"created": *topic, "partitions": *partitions})
+}
+
+// partitionsServe: ListOffsets answers every partition without error. A leader in Metadata is not enough:
+// Kafka publishes it before the broker's replica manager has applied it, and a producer that meets
+// NOT_LEADER_OR_FOLLOWER then waits for its next metadata refresh, which would be measured as throughput.
+func partitionsServe(ctx context.Context, cl *kgo.Client, topic string, partitions int) bool {
+	req := kmsg.NewPtrListOffsetsRequest()
+	req.ReplicaID = -1
+	t := kmsg.NewListOffsetsRequestTopic()
+	t.Topic = topic
+	for p := 0; p < partitions; p++ {
+		rp := kmsg.NewListOffsetsRequestTopicPartition()
+		rp.Partition = int32(p)
+		rp.Timestamp = -1
+		t.Partitions = append(t.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, t)
+	shards := cl.RequestSharded(ctx, req)
+	n := 0
+	for _, sh := range shards {
+		if sh.Err != nil {
+			return false
+		}
+		for _, rt := range sh.Resp.(*kmsg.ListOffsetsResponse).Topics {
+			for _, rp := range rt.Partitions {
+				if rp.ErrorCode != 0 {
+					return false
+				}
+				n++
+			}
+		}
+	}
+	return n == partitions
 }
 
 // ------------------------------------------------------------------ produce
