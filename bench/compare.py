@@ -362,10 +362,7 @@ class Bench:
         startup = b.start()
         self.metric("startup (s, empty log dir)", "s").samples[cls.name].append(startup)
         try:
-            if self.a.warmup_bytes:  # untimed: lets Kafka's JIT compile the produce path before it is measured
-                t = self.new_topic(b, 1)
-                loadgen("produce", "-brokers", b.bootstrap, "-topic", t, "-record-size", 1024, "-bytes",
-                        self.a.warmup_bytes, "-acks", "all")
+            self.warm_up(b)
             for case in produce:
                 m = self.metric(case.name, "MB/s", ">=1.5")
                 for run in range(self.a.runs):
@@ -399,12 +396,20 @@ class Bench:
             b.stop()
             self.cleanup(b)
 
+    def warm_up(self, b: Broker) -> None:
+        """Untimed produce, so that Kafka's JIT has compiled the produce path before anything is measured."""
+        if self.a.warmup_bytes:
+            t = self.new_topic(b, 1)
+            loadgen("produce", "-brokers", b.bootstrap, "-topic", t, "-record-size", 1024, "-bytes",
+                    self.a.warmup_bytes, "-acks", "all")
+
     def bulk_cycle(self, cls, run: int) -> None:
         """Fresh broker; produce --size to one partition; consume it all; SIGKILL; time until served again."""
         b = self.fresh(cls)
         log(f"{cls.name}: bulk cycle {run + 1} ({human(self.a.size)}) in {b.workdir}")
         self.metric("startup (s, empty log dir)", "s").samples[cls.name].append(b.start())
         try:
+            self.warm_up(b)
             t = self.new_topic(b, 1)
             n = self.a.size // 1024
             cpu0 = b.cpu()
@@ -492,7 +497,7 @@ def main() -> int:
     ap.add_argument("--produce-bytes", type=parse_size, default=None,
                     help="payload per produce-throughput run (default 256M, --smoke 4M)")
     ap.add_argument("--warmup-bytes", type=parse_size, default=None,
-                    help="untimed produce at the start of the main session (default 64M, --smoke 0)")
+                    help="untimed produce after each fresh start (default 64M, --smoke 0)")
     ap.add_argument("--e2e-rate", type=float, default=None, help="offered load for latency, MB/s (default 20)")
     ap.add_argument("--e2e-seconds", type=float, default=None, help="latency run length (default 20, --smoke 3)")
     ap.add_argument("--brokers", default="kafka,gregor", help="which brokers (kafka,gregor)")
