@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Gregor against Apache Kafka 4.1.1 on the same machine, same workloads, one broker at a time.
 
-    bench/compare.py                       # everything, 3 runs per figure (median), ~25 min on 2 cores
+    bench/compare.py                       # everything, 3 runs per figure (median), ~20-30 min on 2 cores
     bench/compare.py --smoke               # tiny sizes, 1 run, a few scenarios: < 2 min (scripts/test runs it)
     bench/compare.py --only produce/kgo,e2e --runs 1 --size 256M
 
@@ -359,9 +359,9 @@ class Bench:
     def main_session(self, cls, produce: list, want_e2e: bool) -> None:
         b = self.fresh(cls)
         log(f"{cls.name}: main session in {b.workdir}")
-        startup = b.start()
-        self.metric("startup (s, empty log dir)", "s").samples[cls.name].append(startup)
         try:
+            startup = b.start()
+            self.metric("startup (s, empty log dir)", "s").samples[cls.name].append(startup)
             self.warm_up(b)
             for case in produce:
                 m = self.metric(case.name, "MB/s", ">=1.5")
@@ -407,8 +407,8 @@ class Bench:
         """Fresh broker; produce --size to one partition; consume it all; SIGKILL; time until served again."""
         b = self.fresh(cls)
         log(f"{cls.name}: bulk cycle {run + 1} ({human(self.a.size)}) in {b.workdir}")
-        self.metric("startup (s, empty log dir)", "s").samples[cls.name].append(b.start())
         try:
+            self.metric("startup (s, empty log dir)", "s").samples[cls.name].append(b.start())
             self.warm_up(b)
             t = self.new_topic(b, 1)
             n = self.a.size // 1024
@@ -444,15 +444,17 @@ class Bench:
 
     # ------------------------------------------------------------------ report
     def table(self) -> str:
-        def fmt(v):
+        ran = self.a.brokers.split(",")
+
+        def fmt(v, broker):
             if v is None:
-                return "error"
+                return "error" if broker in ran else "not run"
             return f"{v:.3f}" if abs(v) < 10 else f"{v:.1f}"
 
         rows = ["| scenario | Kafka | Gregor | Gregor/Kafka | target | met? |", "|---|---:|---:|---:|---|---|"]
         for m in self.metrics.values():
             r = m.ratio()
-            rows.append(f"| {m.name} | {fmt(m.median('kafka'))} | {fmt(m.median('gregor'))} | "
+            rows.append(f"| {m.name} | {fmt(m.median('kafka'), 'kafka')} | {fmt(m.median('gregor'), 'gregor')} | "
                         f"{'' if r is None else f'{r:.2f}'} | {m.target and m.target[:2] + ' ' + m.target[2:] + '×'}"
                         f" | {m.met()} |")
         return "\n".join(rows)
