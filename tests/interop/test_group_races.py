@@ -272,3 +272,19 @@ def test_oversized_member_metadata(gbroker):
         r.cstr()
         assert r.cbytes() == metadata
         assert describe(c, "races-big")[2] == [first["member_id"]]
+
+
+def test_memberless_commit_and_heartbeat_while_completing(gbroker):
+    """A commit without member id and generation (-1, "") is only taken by an Empty group; a Heartbeat between
+    JoinGroup and SyncGroup (CompletingRebalance) is fine."""
+    with conn(gbroker) as c:
+        c.create_topic("races-memberless")
+        assert commit(c, "races-memberless", -1, "", "races-memberless") == 0
+        j = join_new(c, "races-memberless")
+        assert j["error"] == 0, j
+        assert heartbeat(c, "races-memberless", j["generation"], j["member_id"]) == 0
+        assert commit(c, "races-memberless", -1, "", "races-memberless") == UNKNOWN_MEMBER_ID
+        assert sync(c, "races-memberless", j["generation"], j["member_id"], {j["member_id"]: b""}) == 0
+        assert commit(c, "races-memberless", -1, "", "races-memberless") == UNKNOWN_MEMBER_ID
+        assert commit(c, "races-memberless", j["generation"], "made-up-member", "races-memberless") \
+            == UNKNOWN_MEMBER_ID
