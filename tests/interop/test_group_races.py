@@ -288,3 +288,34 @@ def test_memberless_commit_and_heartbeat_while_completing(gbroker):
         assert commit(c, "races-memberless", -1, "", "races-memberless") == UNKNOWN_MEMBER_ID
         assert commit(c, "races-memberless", j["generation"], "made-up-member", "races-memberless") \
             == UNKNOWN_MEMBER_ID
+
+
+INCONSISTENT_GROUP_PROTOCOL = 23
+
+
+def test_inconsistent_protocol(gbroker):
+    """SyncGroup naming another protocol or protocol type, and a newcomer's JoinGroup with another protocol type,
+    → INCONSISTENT_GROUP_PROTOCOL; the group carries on."""
+    group = "races-proto"
+
+    def sync_as(c, g, m, ptype, pname):
+        body = (cstr(group) + struct.pack(">i", g) + cstr(m) + cstr(None) + cstr(ptype) + cstr(pname)
+                + carray([]) + b"\x00")
+        r = c.call(14, 5, body)
+        r.i32()
+        return r.i16()
+
+    with conn(gbroker) as c:
+        j = join_new(c, group)
+        g, m = j["generation"], j["member_id"]
+        assert sync_as(c, g, m, "consumer", "roundrobin") == INCONSISTENT_GROUP_PROTOCOL
+        assert sync_as(c, g, m, "connect", "range") == INCONSISTENT_GROUP_PROTOCOL
+        assert sync(c, group, g, m, {m: b""}) == 0
+        protocol = cstr("range") + cbytes(b"") + b"\x00"
+        body = (cstr(group) + struct.pack(">ii", SESSION_MS, 10000) + cstr("") + cstr(None) + cstr("connect")
+                + carray([protocol]) + b"\x00")
+        r = c.call(11, 6, body)
+        r.i32()
+        assert r.i16() == INCONSISTENT_GROUP_PROTOCOL
+        assert heartbeat(c, group, g, m) == 0
+        assert describe(c, group)[1:] == ("Stable", [m])
