@@ -2,6 +2,7 @@
 
 #include "gregor/metadata/record_serde.h"
 
+#include "metadata_test_records.h"
 #include <gtest/gtest.h>
 
 namespace gregor::metadata {
@@ -9,31 +10,9 @@ namespace {
 
 namespace p = protocol;
 
-p::Uuid uuid(uint8_t n) {
-    p::Uuid u;
-    u.bytes[15] = n;
-    return u;
-}
-
-ApiMessageAndVersion topic_record(const std::string& name, uint8_t id) {
-    p::TopicRecord t;
-    t.name = name;
-    t.topic_id = uuid(id);
-    return make_record(std::move(t));
-}
-
-ApiMessageAndVersion partition_record(uint8_t topic, int32_t index, std::vector<int32_t> replicas) {
-    p::PartitionRecord r;
-    r.topic_id = uuid(topic);
-    r.partition_id = index;
-    r.replicas = replicas;
-    r.isr = replicas;
-    r.leader = replicas.front();
-    r.leader_epoch = 0;
-    r.partition_epoch = 0;
-    r.directories.assign(replicas.size(), p::Uuid{});
-    return make_record(std::move(r), 1);
-}
+using testing::partition_record;
+using testing::topic_record;
+using testing::uuid;
 
 std::shared_ptr<const MetadataImage> replay_all(std::shared_ptr<const MetadataImage> base,
                                                 const std::vector<ApiMessageAndVersion>& records,

@@ -1,5 +1,6 @@
 #include "gregor/metadata/image_writer.h"
 
+#include "metadata_test_records.h"
 #include <gtest/gtest.h>
 
 namespace gregor::metadata {
@@ -7,30 +8,14 @@ namespace {
 
 namespace p = protocol;
 
-p::Uuid uuid(uint8_t n) {
-    p::Uuid u;
-    u.bytes[15] = n;
-    return u;
-}
+using testing::uuid;
 
 ApiMessageAndVersion topic(const std::string& name, uint8_t id) {
-    p::TopicRecord t;
-    t.name = name;
-    t.topic_id = uuid(id);
-    return make_record(std::move(t));
+    return testing::topic_record(name, id);
 }
 
 ApiMessageAndVersion partition(uint8_t topic_id, int32_t index, std::vector<int32_t> replicas) {
-    p::PartitionRecord r;
-    r.topic_id = uuid(topic_id);
-    r.partition_id = index;
-    r.replicas = replicas;
-    r.isr = replicas;
-    r.leader = replicas.front();
-    r.leader_epoch = 0;
-    r.partition_epoch = 0;
-    r.directories.assign(replicas.size(), uuid(200));
-    return make_record(std::move(r), 1);
+    return testing::partition_record(topic_id, index, std::move(replicas), uuid(200));
 }
 
 ApiMessageAndVersion config(int8_t type,
